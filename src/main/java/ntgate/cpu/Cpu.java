@@ -1,0 +1,487 @@
+package ntgate.cpu;
+
+import ntgate.cpu.decode.Decoder;
+import ntgate.cpu.decode.Insn;
+import ntgate.cpu.exec.Exec;
+import ntgate.cpu.mem.Mmu;
+import ntgate.cpu.mem.PhysicalMemory;
+
+/**
+ * One emulated IA-32 processor: the architectural state, the MMU, the decoded-code cache and the interpreter
+ * loop, with the operand access that all instruction handlers share (effective addresses, segment checks,
+ * E/G operands, the stack). Handlers live in {@code cpu.exec} and never decode.
+ *
+ * <p>The loop does not allocate: instructions are decoded once into {@link Insn} records held per physical
+ * page and re-decoded only when their page is written.
+ */
+public final class Cpu {
+    public final CpuState st;
+    public final int[] gpr;
+    public final Mmu mmu;
+    public final PhysicalMemory mem;
+
+    /** Instructions retired since reset. */
+    public long icount;
+
+    private IoBus io = IoBus.NONE;
+    private CpuHooks hooks;
+
+    // ---- derived segment data (a cache of the descriptor caches; see refreshSegment) ----
+    /** Per segment: lowest valid offset and (highest - lowest). */
+    private final int[] segLo = new int[6];
+    private final int[] segSpan = new int[6];
+    /** Per segment: SEG_READ / SEG_WRITE when such accesses are allowed. */
+    private final int[] segOk = new int[6];
+    private static final int SEG_READ = 1, SEG_WRITE = 2;
+
+    // ---- decoded-code cache ----
+    private final Insn[][] codePages;
+    private int fetchLinPage = -1;
+    private Insn[] fetchPage;
+    private int fetchPhysPage;
+    private final byte[] codeMode;
+    private final Insn crossInsn = new Insn();
+
+    /** Why {@link #run} returned. */
+    public enum Stop { BUDGET, FAULT, HALT, BREAK, LEFT_RANGE, TRIPLE_FAULT, SHUTDOWN }
+
+    /** The fault that stopped the last {@link #run} (when {@link Stop#FAULT}), else null. */
+    public CpuFault lastFault;
+    /** For a trap-type stop (INT n, INT3, INTO, INT1), the EIP after the instruction. */
+    public boolean lastFaultIsTrap;
+
+    /** When set, faults are delivered through the IDT instead of stopping {@link #run}. */
+    public ExceptionDelivery delivery;
+
+    /** Delivers a fault or interrupt through the IDT (protected mode) or IVT (real mode). */
+    public interface ExceptionDelivery {
+        /**
+         * Delivers {@code f}; the state's EIP is the address to save (the faulting instruction for faults,
+         * the next one for traps and software interrupts). Throws {@link TripleFault} when even a double
+         * fault cannot be delivered.
+         */
+        void deliver(Cpu cpu, CpuFault f);
+    }
+
+    public Cpu(PhysicalMemory mem) {
+        this.st = new CpuState();
+        this.gpr = st.gpr;
+        this.mem = mem;
+        this.mmu = new Mmu(st, mem);
+        this.codePages = new Insn[mem.pages()][];
+        this.codeMode = new byte[mem.pages()];
+        mmu.setCodeWatcher(this::invalidateCodePage);
+        for (int s = 0; s < 6; s++) refreshSegment(s);
+    }
+
+    public void setIo(IoBus io) {
+        this.io = io == null ? IoBus.NONE : io;
+    }
+
+    public IoBus io() {
+        return io;
+    }
+
+    public void setHooks(CpuHooks hooks) {
+        this.hooks = hooks;
+    }
+
+    public CpuHooks hooks() {
+        return hooks;
+    }
+
+    // ================================================================ segments
+
+    /** Loads a segment register's visible part and descriptor cache with no checks (setup, mode switches). */
+    public void loadSegment(int seg, int selector, int base, int limit, int attr) {
+        st.loadSegmentCache(seg, selector, base, limit, attr);
+        refreshSegment(seg);
+        if (seg == Seg.CS) {
+            st.cpl = ((st.flagsRest & CpuState.VM) != 0) ? 3 : (st.protectedMode() ? (attr == 0 ? 0 : (selector & 3)) : 0);
+            privilegeChanged();
+        }
+    }
+
+    /** Sets CPL explicitly (SYSENTER/SYSEXIT, mode switches) and updates everything that depends on it. */
+    public void setCpl(int cpl) {
+        st.cpl = cpl;
+        privilegeChanged();
+    }
+
+    private void privilegeChanged() {
+        mmu.setUserMode(st.cpl == 3);
+        resetFetch();
+    }
+
+    /** Recomputes the derived access data of one segment from its descriptor cache. */
+    public void refreshSegment(int seg) {
+        int attr = st.segAttr[seg];
+        int limit = st.segLimit[seg];
+        if (!st.protectedMode() || st.v86()) {
+            // Real and V86 mode: any segment is readable and writable within its limit (SDM Vol.3A 20.1).
+            segLo[seg] = 0;
+            segSpan[seg] = limit;
+            segOk[seg] = SEG_READ | SEG_WRITE;
+            if (seg == Seg.CS) resetFetch();
+            return;
+        }
+        if ((attr & CpuState.ATTR_P) == 0) {
+            segLo[seg] = 0;
+            segSpan[seg] = 0;
+            segOk[seg] = 0;
+            if (seg == Seg.CS) resetFetch();
+            return;
+        }
+        boolean code = (attr & CpuState.ATTR_CODE) != 0;
+        int ok;
+        if (code) {
+            ok = (attr & CpuState.ATTR_READABLE) != 0 ? SEG_READ : 0;
+            segLo[seg] = 0;
+            segSpan[seg] = limit;
+        } else {
+            ok = SEG_READ | ((attr & CpuState.ATTR_WRITABLE) != 0 ? SEG_WRITE : 0);
+            if ((attr & CpuState.ATTR_EXPAND_DOWN) != 0) {
+                int hi = (attr & CpuState.ATTR_DB) != 0 ? -1 : 0xFFFF;
+                segLo[seg] = limit + 1;
+                segSpan[seg] = hi - (limit + 1);
+                if (Integer.compareUnsigned(limit, hi) >= 0) ok = 0;   // empty expand-down segment
+            } else {
+                segLo[seg] = 0;
+                segSpan[seg] = limit;
+            }
+        }
+        segOk[seg] = ok;
+        if (seg == Seg.CS) resetFetch();
+    }
+
+    /** Recomputes all derived segment data (after the state was edited directly). */
+    public void refreshAll() {
+        for (int s = 0; s < 6; s++) refreshSegment(s);
+        st.cpl = st.v86() ? 3 : (st.protectedMode() ? st.cpl : 0);
+        privilegeChanged();
+    }
+
+    private CpuFault segFault(int seg) {
+        return new CpuFault(seg == Seg.SS ? CpuFault.SS : CpuFault.GP, 0);
+    }
+
+    /** Linear address for a read of {@code size} bytes at {@code seg:off}, after the limit and type checks. */
+    public int linRead(int seg, int off, int size) {
+        int rel = off - segLo[seg];
+        if ((segOk[seg] & SEG_READ) == 0 || Integer.compareUnsigned(rel, segSpan[seg]) > 0
+                || Integer.compareUnsigned(rel + size - 1, segSpan[seg]) > 0) {
+            throw segFault(seg);
+        }
+        return st.segBase[seg] + off;
+    }
+
+    /** Linear address for a write of {@code size} bytes at {@code seg:off}, after the limit and type checks. */
+    public int linWrite(int seg, int off, int size) {
+        int rel = off - segLo[seg];
+        if ((segOk[seg] & SEG_WRITE) == 0 || Integer.compareUnsigned(rel, segSpan[seg]) > 0
+                || Integer.compareUnsigned(rel + size - 1, segSpan[seg]) > 0) {
+            throw segFault(seg);
+        }
+        return st.segBase[seg] + off;
+    }
+
+    // ================================================================ memory operands
+
+    public int read8(int seg, int off) {
+        return mmu.read8(linRead(seg, off, 1));
+    }
+
+    public int read16(int seg, int off) {
+        return mmu.read16(linRead(seg, off, 2));
+    }
+
+    public int read32(int seg, int off) {
+        return mmu.read32(linRead(seg, off, 4));
+    }
+
+    public int read(int seg, int off, int size) {
+        return mmu.read(linRead(seg, off, size), size);
+    }
+
+    public void write8(int seg, int off, int v) {
+        mmu.write8(linWrite(seg, off, 1), v);
+    }
+
+    public void write16(int seg, int off, int v) {
+        mmu.write16(linWrite(seg, off, 2), v);
+    }
+
+    public void write32(int seg, int off, int v) {
+        mmu.write32(linWrite(seg, off, 4), v);
+    }
+
+    public void write(int seg, int off, int size, int v) {
+        mmu.write(linWrite(seg, off, size), size, v);
+    }
+
+    /** Effective address (offset within the segment) of the instruction's memory operand. */
+    public int ea(Insn i) {
+        int a = gpr[i.base] + (gpr[i.index] << i.scale) + i.disp;
+        return i.asize == 4 ? a : a & 0xFFFF;
+    }
+
+    /** Reads the E operand at the instruction's operand size {@code i.size}. */
+    public int readE(Insn i) {
+        int size = i.size;
+        if (i.rm >= 0) return st.reg(i.rm, size);
+        return read(i.seg, ea(i), size);
+    }
+
+    /** Reads the E operand with an explicit size. */
+    public int readE(Insn i, int size) {
+        if (i.rm >= 0) return st.reg(i.rm, size);
+        return read(i.seg, ea(i), size);
+    }
+
+    public void writeE(Insn i, int v) {
+        int size = i.size;
+        if (i.rm >= 0) st.setReg(i.rm, size, v);
+        else write(i.seg, ea(i), size, v);
+    }
+
+    public void writeE(Insn i, int size, int v) {
+        if (i.rm >= 0) st.setReg(i.rm, size, v);
+        else write(i.seg, ea(i), size, v);
+    }
+
+    /** For read-modify-write forms: checks that the memory operand is writable before anything changes. */
+    public int linRmw(Insn i) {
+        int off = ea(i);
+        int lin = linWrite(i.seg, off, i.size);
+        linRead(i.seg, off, i.size);
+        mmu.probeWrite(lin, i.size);
+        return lin;
+    }
+
+    public int readG(Insn i) {
+        return st.reg(i.reg, i.size);
+    }
+
+    public void writeG(Insn i, int v) {
+        st.setReg(i.reg, i.size, v);
+    }
+
+    // ================================================================ stack
+
+    /** True when SS is a 32-bit stack (B = 1); false in real and V86 mode with 16-bit SS. */
+    public boolean stack32() {
+        return (st.segAttr[Seg.SS] & CpuState.ATTR_DB) != 0 && st.protectedMode() && !st.v86();
+    }
+
+    /** Pushes a value of {@code size} bytes (2 or 4). The write happens before ESP changes (no partial update). */
+    public void push(int size, int v) {
+        if (stack32()) {
+            int sp = gpr[4] - size;
+            write(Seg.SS, sp, size, v);
+            gpr[4] = sp;
+        } else {
+            int sp = (gpr[4] - size) & 0xFFFF;
+            write(Seg.SS, sp, size, v);
+            gpr[4] = (gpr[4] & 0xFFFF0000) | sp;
+        }
+    }
+
+    public void push32(int v) {
+        push(4, v);
+    }
+
+    /** Reads the value on top of the stack without popping it. */
+    public int peekStack(int size, int depth) {
+        int sp = stack32() ? gpr[4] + depth : (gpr[4] + depth) & 0xFFFF;
+        return read(Seg.SS, sp, size);
+    }
+
+    /** Pops {@code size} bytes. */
+    public int pop(int size) {
+        if (stack32()) {
+            int v = read(Seg.SS, gpr[4], size);
+            gpr[4] += size;
+            return v;
+        }
+        int sp = gpr[4] & 0xFFFF;
+        int v = read(Seg.SS, sp, size);
+        gpr[4] = (gpr[4] & 0xFFFF0000) | ((sp + size) & 0xFFFF);
+        return v;
+    }
+
+    /** Adds to ESP (or SP for a 16-bit stack). */
+    public void adjustSp(int delta) {
+        if (stack32()) gpr[4] += delta;
+        else gpr[4] = (gpr[4] & 0xFFFF0000) | ((gpr[4] + delta) & 0xFFFF);
+    }
+
+    // ================================================================ code cache
+
+    /** Drops the decoded instructions of a physical page (it was written). */
+    private void invalidateCodePage(int physicalPage) {
+        codePages[physicalPage] = null;
+        if (physicalPage == fetchPhysPage) resetFetch();
+    }
+
+    /** Forgets the cached fetch translation (CS, CPL, paging or TLB changed). */
+    public void resetFetch() {
+        fetchLinPage = -1;
+        fetchPage = null;
+        fetchPhysPage = -1;
+    }
+
+    /** Flushes the TLB (CR3 load) and anything derived from it. */
+    public void tlbFlushed() {
+        resetFetch();
+    }
+
+    /**
+     * Returns the decoded instruction at CS:EIP. Faults (#GP for the CS limit, #PF on the fetch) are thrown
+     * with the state unchanged.
+     */
+    public Insn fetch() {
+        int eip = st.eip;
+        int lin = st.segBase[Seg.CS] + eip;
+        int page = lin >>> 12;
+        Insn[] cp = fetchPage;
+        if (page != fetchLinPage || cp == null) cp = switchFetchPage(lin);
+        Insn in = cp == null ? null : cp[lin & 0xFFF];
+        if (in == null) in = decodeAt(lin);
+        // CS limit: every byte of the instruction must be within it (SDM Vol.3A 5.3).
+        if (Integer.compareUnsigned(eip + in.len - 1, segSpan[Seg.CS]) > 0 || Integer.compareUnsigned(eip, segSpan[Seg.CS]) > 0) {
+            throw new CpuFault(CpuFault.GP, 0);
+        }
+        return in;
+    }
+
+    private Insn[] switchFetchPage(int lin) {
+        long phys = mmu.translateFetch(lin);
+        int pp = (int) (phys >>> 12);
+        byte mode = st.code32() ? (byte) 2 : (byte) 1;
+        fetchLinPage = lin >>> 12;
+        fetchPhysPage = pp;
+        if (pp < 0 || pp >= codePages.length) {
+            fetchPage = null;      // not RAM: decode every time
+            return null;
+        }
+        Insn[] cp = codePages[pp];
+        if (cp == null || codeMode[pp] != mode) {
+            // A page decoded for the other code size (16/32) is decoded again.
+            cp = new Insn[4096];
+            codePages[pp] = cp;
+            codeMode[pp] = mode;
+            mmu.markCode(pp);
+        }
+        fetchPage = cp;
+        return cp;
+    }
+
+    private final Decoder.Fetch fetcher = new Decoder.Fetch() {
+        @Override
+        public int byteAt(int offset) {
+            return mmu.fetch8(fetchBase + offset);
+        }
+    };
+    private int fetchBase;
+
+    private Insn decodeAt(int lin) {
+        fetchBase = lin;
+        boolean mode32 = st.code32();
+        if ((lin & 0xFFF) > 0x1000 - Decoder.MAX_LEN) {
+            // The instruction may cross into the next page: decode it into the scratch record, uncached.
+            Decoder.decodeInto(crossInsn, fetcher, mode32);
+            if ((lin & 0xFFF) + crossInsn.len > 0x1000) return crossInsn;
+        }
+        Insn in = Decoder.decode(fetcher, mode32);
+        if (fetchPage != null) fetchPage[lin & 0xFFF] = in;
+        return in;
+    }
+
+    // ================================================================ execution
+
+    /**
+     * Runs until the instruction budget is used or something stops the CPU.
+     *
+     * @param budget maximum number of instructions to retire
+     */
+    public Stop run(long budget) {
+        lastFault = null;
+        long end = icount + budget;
+        if (hooks != null) return runHooked(end);
+        final CpuState st = this.st;
+        while (icount < end) {
+            int eip = st.eip;
+            try {
+                Insn in = fetch();
+                st.eip = eip + in.len;
+                Exec.execute(this, in);
+                icount++;
+                if (pendingStop != null) {
+                    Stop s = pendingStop;
+                    pendingStop = null;
+                    return s;
+                }
+            } catch (CpuFault f) {
+                Stop s = fault(f, eip);
+                if (s != null) return s;
+            }
+        }
+        return Stop.BUDGET;
+    }
+
+    private Stop runHooked(long end) {
+        final CpuState st = this.st;
+        while (icount < end) {
+            int eip = st.eip;
+            try {
+                Insn in = fetch();
+                if (!hooks.beforeInsn(this, in)) return Stop.BREAK;
+                st.eip = eip + in.len;
+                Exec.execute(this, in);
+                icount++;
+                hooks.afterInsn(this, in, eip);
+                if (pendingStop != null) {
+                    Stop s = pendingStop;
+                    pendingStop = null;
+                    return s;
+                }
+            } catch (CpuFault f) {
+                hooks.onFault(this, f, eip);
+                Stop s = fault(f, eip);
+                if (s != null) return s;
+            }
+        }
+        return Stop.BUDGET;
+    }
+
+    /** Set by a handler (HLT, shutdown) to end {@link #run} after the current instruction. */
+    public Stop pendingStop;
+
+    /** Handles a fault or trap raised at {@code eip}: stops the run, or delivers it when delivery is set. */
+    private Stop fault(CpuFault f, int eip) {
+        if (f.trap) icount++;       // a trap retires its instruction; EIP already points past it
+        else st.eip = eip;
+        if (delivery == null) {
+            lastFault = f;
+            lastFaultIsTrap = f.trap;
+            if (f.vector == CpuFault.PF) st.cr2 = f.linear;
+            return Stop.FAULT;
+        }
+        try {
+            delivery.deliver(this, f);
+        } catch (TripleFault t) {
+            lastFault = f;
+            return Stop.TRIPLE_FAULT;
+        }
+        Stop s = pendingStop;
+        pendingStop = null;
+        return s;
+    }
+
+    /** Thrown by delivery when a fault cannot be delivered even as a double fault. */
+    public static final class TripleFault extends RuntimeException {
+        public TripleFault() {
+            super(null, null, false, false);
+        }
+    }
+}

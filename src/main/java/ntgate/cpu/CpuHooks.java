@@ -1,0 +1,22 @@
+package ntgate.cpu;
+
+import ntgate.cpu.decode.Insn;
+
+/**
+ * Typed execution events for tracers and debuggers. While hooks are installed the CPU runs a second copy of
+ * its loop that calls them; with none installed the loop has no tracing cost.
+ */
+public interface CpuHooks {
+    /** Before an instruction executes (EIP = its address). Return false to stop before it ({@link Cpu.Stop#BREAK}). */
+    default boolean beforeInsn(Cpu cpu, Insn insn) {
+        return true;
+    }
+
+    /** After an instruction retired; {@code eip} was its address. */
+    default void afterInsn(Cpu cpu, Insn insn, int eip) {
+    }
+
+    /** An instruction raised a fault or trap at {@code eip}. */
+    default void onFault(Cpu cpu, CpuFault fault, int eip) {
+    }
+}
