@@ -18,8 +18,8 @@ import java.util.Map;
  *   <li><b>bytes</b>: opcode bytes in hex, then {@code /r} (ModRM with a register operand),
  *       {@code /0}..{@code /7} (ModRM whose reg field selects the row), or {@code +r} appended to the
  *       last byte (register number in the low three bits). {@code 0F} starts the two-byte map.</li>
- *   <li><b>mnemonic</b>: lower case; {@code a|b} gives the 16-bit and 32-bit operand-size spellings
- *       (cbw|cwde).</li>
+ *   <li><b>mnemonic</b>: lower case; {@code a/b} gives the 16-bit and 32-bit operand-size spellings
+ *       (cbw/cwde).</li>
  *   <li><b>operands</b>: SDM operand codes (Vol.2D Appendix A.2): E/G/I/J/M/O/S/C/D/R/X/Y with the size
  *       letters b (byte), w (word), d (dword), v (word or dword by operand size), z (same as v for
  *       immediates), p (far pointer), q (qword), s (6-byte pseudo-descriptor), a (BOUND pair). {@code Zb}/{@code Zv}
@@ -188,8 +188,8 @@ public final class OpcodeTable {
         48+r     | dec        | DEC_Zv     | Zv     | f=OSZAP
         50+r     | push       | PUSH_Zv    | Zv     |
         58+r     | pop        | POP_Zv     | Zv     |
-        60       | pusha|pushad | PUSHA    |        |
-        61       | popa|popad | POPA       |        |
+        60       | pusha/pushad | PUSHA    |        |
+        61       | popa/popad | POPA       |        |
         62 /r    | bound      | BOUND_GvMa | Gv,Ma  |
         63 /r    | arpl       | ARPL_EwGw  | Ew,Gw  | f=Z
         68       | push       | PUSH_Iz    | Iz     |
@@ -197,9 +197,9 @@ public final class OpcodeTable {
         6A       | push       | PUSH_Ibs   | Ibs    |
         6B /r    | imul       | IMUL_GvEvIbs | Gv,Ev,Ibs | f=OSZAPC u=SZAP
         6C       | insb       | INSB       | Yb,DX  | R
-        6D       | insw|insd  | INSV       | Yv,DX  | R
+        6D       | insw/insd | INSV       | Yv,DX  | R
         6E       | outsb      | OUTSB      | DX,Xb  | R
-        6F       | outsw|outsd | OUTSV     | DX,Xv  | R
+        6F       | outsw/outsd | OUTSV     | DX,Xv  | R
         70       | jo         | JO_Jb      | Jb     | B
         71       | jno        | JNO_Jb     | Jb     | B
         72       | jb         | JB_Jb      | Jb     | B
@@ -262,12 +262,12 @@ public final class OpcodeTable {
         8F /0    | pop        | POP_Ev     | Ev     |
         90       | nop        | NOP        |        |
         91+r     | xchg       | XCHG_ZveAX | Zv,eAX |
-        98       | cbw|cwde   | CBW        |        |
-        99       | cwd|cdq    | CWD        |        |
+        98       | cbw/cwde | CBW        |        |
+        99       | cwd/cdq | CWD        |        |
         9A       | call       | CALLF_Ap   | Ap     | B
         9B       | wait       | WAIT       |        |
-        9C       | pushf|pushfd | PUSHF    |        |
-        9D       | popf|popfd | POPF       |        | B f=OSZAPC
+        9C       | pushf/pushfd | PUSHF    |        |
+        9D       | popf/popfd | POPF       |        | B f=OSZAPC
         9E       | sahf       | SAHF       |        | f=SZAPC
         9F       | lahf       | LAHF       |        |
         A0       | mov        | MOV_ALOb   | AL,Ob  |
@@ -275,17 +275,17 @@ public final class OpcodeTable {
         A2       | mov        | MOV_ObAL   | Ob,AL  |
         A3       | mov        | MOV_OveAX  | Ov,eAX |
         A4       | movsb      | MOVSB      | Yb,Xb  | R
-        A5       | movsw|movsd | MOVSV     | Yv,Xv  | R
+        A5       | movsw/movsd | MOVSV     | Yv,Xv  | R
         A6       | cmpsb      | CMPSB      | Xb,Yb  | R f=OSZAPC
-        A7       | cmpsw|cmpsd | CMPSV     | Xv,Yv  | R f=OSZAPC
+        A7       | cmpsw/cmpsd | CMPSV     | Xv,Yv  | R f=OSZAPC
         A8       | test       | TEST_ALIb  | AL,Ib  | f=OSZAPC u=A
         A9       | test       | TEST_eAXIz | eAX,Iz | f=OSZAPC u=A
         AA       | stosb      | STOSB      | Yb,AL  | R
-        AB       | stosw|stosd | STOSV     | Yv,eAX | R
+        AB       | stosw/stosd | STOSV     | Yv,eAX | R
         AC       | lodsb      | LODSB      | AL,Xb  | R
-        AD       | lodsw|lodsd | LODSV     | eAX,Xv | R
+        AD       | lodsw/lodsd | LODSV     | eAX,Xv | R
         AE       | scasb      | SCASB      | AL,Yb  | R f=OSZAPC
-        AF       | scasw|scasd | SCASV     | eAX,Yv | R f=OSZAPC
+        AF       | scasw/scasd | SCASV     | eAX,Yv | R f=OSZAPC
         B0+r     | mov        | MOV_ZbIb   | Zb,Ib  |
         B8+r     | mov        | MOV_ZvIv   | Zv,Iv  |
         C0 /0    | rol        | ROL_EbIb   | Eb,Ib  | f=OC u=O
@@ -317,7 +317,7 @@ public final class OpcodeTable {
         CC       | int3       | INT3       |        | B
         CD       | int        | INT_Ib     | Ib     | B
         CE       | into       | INTO       |        | B
-        CF       | iret|iretd | IRET       |        | B f=OSZAPC
+        CF       | iret/iretd | IRET       |        | B f=OSZAPC
         D0 /0    | rol        | ROL_Eb1    | Eb,1   | f=OC
         D0 /1    | ror        | ROR_Eb1    | Eb,1   | f=OC
         D0 /2    | rcl        | RCL_Eb1    | Eb,1   | f=OC
@@ -595,7 +595,7 @@ public final class OpcodeTable {
                 }
             }
             String m16 = mnem, m32 = mnem;
-            int bar = mnem.indexOf('|');
+            int bar = mnem.indexOf('/');
             if (bar >= 0) {
                 m16 = mnem.substring(0, bar);
                 m32 = mnem.substring(bar + 1);
