@@ -185,6 +185,28 @@ public final class Cpu {
         return st.segBase[seg] + off;
     }
 
+    /**
+     * Set by MOV SS / POP SS / LSS: interrupts and debug traps are inhibited until the next instruction has
+     * completed (SDM Vol.3A 6.8.3).
+     */
+    public boolean shadow;
+
+    public void interruptShadow() {
+        shadow = true;
+    }
+
+    /** DR7 enables any breakpoint (recomputed when a debug register is written). */
+    public boolean breakpointsArmed;
+
+    public void debugRegistersChanged() {
+        breakpointsArmed = (st.dr[7] & 0xFF) != 0;
+    }
+
+    /** #GP(0) when {@code offset} is outside the CS limit (a near branch target). */
+    public void checkCsLimit(int offset) {
+        if (Integer.compareUnsigned(offset, segSpan[Seg.CS]) > 0) throw new CpuFault(CpuFault.GP, 0);
+    }
+
     // ================================================================ memory operands
 
     public int read8(int seg, int off) {
@@ -323,6 +345,45 @@ public final class Cpu {
         if (physicalPage == fetchPhysPage) resetFetch();
     }
 
+    /** Drops every decoded instruction (after the host rewrote memory behind the CPU's back). */
+    public void flushCodeCache() {
+        for (int p = 0; p < codePages.length; p++) {
+            if (codePages[p] != null) {
+                codePages[p] = null;
+                mmu.unmarkCode(p);
+            }
+        }
+        resetFetch();
+    }
+
+    /** Writes bytes into physical memory from the host (loaders, tests), dropping decoded code they overwrite. */
+    public void hostWrite(long physical, byte[] data, int off, int len) {
+        mem.load(physical, data, off, len);
+        for (long p = physical >>> 12; p <= (physical + len - 1) >>> 12 && p < codePages.length; p++) {
+            if (codePages[(int) p] != null) {
+                codePages[(int) p] = null;
+                mmu.unmarkCode((int) p);
+            }
+        }
+        resetFetch();
+    }
+
+    /**
+     * Optional EIP window: {@link #run} stops with {@link Stop#LEFT_RANGE} before executing an instruction whose
+     * address is outside [{@code rangeLo}, {@code rangeLo + rangeLen}). The default window is everything.
+     */
+    private int rangeLo = 0, rangeLen = -1;
+
+    public void setEipWindow(int lo, int len) {
+        rangeLo = lo;
+        rangeLen = len;
+    }
+
+    public void clearEipWindow() {
+        rangeLo = 0;
+        rangeLen = -1;
+    }
+
     /** Forgets the cached fetch translation (CS, CPL, paging or TLB changed). */
     public void resetFetch() {
         fetchLinPage = -1;
@@ -411,6 +472,7 @@ public final class Cpu {
         final CpuState st = this.st;
         while (icount < end) {
             int eip = st.eip;
+            if (Integer.compareUnsigned(eip - rangeLo, rangeLen) >= 0 && rangeLen != -1) return Stop.LEFT_RANGE;
             try {
                 Insn in = fetch();
                 st.eip = eip + in.len;
@@ -433,6 +495,7 @@ public final class Cpu {
         final CpuState st = this.st;
         while (icount < end) {
             int eip = st.eip;
+            if (Integer.compareUnsigned(eip - rangeLo, rangeLen) >= 0 && rangeLen != -1) return Stop.LEFT_RANGE;
             try {
                 Insn in = fetch();
                 if (!hooks.beforeInsn(this, in)) return Stop.BREAK;

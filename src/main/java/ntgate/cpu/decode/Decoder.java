@@ -33,7 +33,11 @@ public final class Decoder {
     private static final boolean[] PREFIX = new boolean[256];
 
     static {
-        for (OpcodeTable.Row r : OpcodeTable.rows()) {
+        // +r rows first, so that an exact row (90 NOP) can take its byte from a +r row (90+r XCHG).
+        List<OpcodeTable.Row> order = new java.util.ArrayList<>(OpcodeTable.rows());
+        order.sort(java.util.Comparator.comparing(r -> !r.plusReg()));
+        java.util.Set<Integer> fromPlus = new java.util.HashSet<>();
+        for (OpcodeTable.Row r : order) {
             int[] b = r.opcode();
             boolean two = b[0] == 0x0F;
             int last = b[b.length - 1];
@@ -48,9 +52,11 @@ public final class Decoder {
                 for (int i = 0; i < 8; i++) {
                     if (map[last + i] != null) throw new IllegalStateException("row clash at " + r);
                     map[last + i] = r;
+                    fromPlus.add((two ? 0x100 : 0) | (last + i));
                 }
             } else {
-                if (map[last] != null || groups[last] != null) throw new IllegalStateException("row clash at " + r);
+                boolean overridesPlus = fromPlus.remove((two ? 0x100 : 0) | last);
+                if ((map[last] != null && !overridesPlus) || groups[last] != null) throw new IllegalStateException("row clash at " + r);
                 map[last] = r;
             }
         }

@@ -145,8 +145,8 @@ public final class Op {
     public static final int LEA_GvM = 133;
     public static final int MOV_SwEw = 134;
     public static final int POP_Ev = 135;
-    public static final int NOP = 136;
-    public static final int XCHG_ZveAX = 137;
+    public static final int XCHG_ZveAX = 136;
+    public static final int NOP = 137;
     public static final int CBW = 138;
     public static final int CWD = 139;
     public static final int CALLF_Ap = 140;

@@ -58,6 +58,7 @@ import java.util.Map;
  * <h2>Where the table departs from the SDM's opcode map</h2>
  * <ul>
  *   <li>{@code D6} (SALC) and {@code F1} are listed under their common names; {@code F1} is INT1 (ICEBP).</li>
+ *   <li>{@code 90} is NOP, which takes precedence over the {@code 90+r} XCHG row (XCHG eAX,eAX).</li>
  *   <li>{@code F3 90} (PAUSE) is decoded as {@code 90} with a REP prefix and spelled {@code pause}.</li>
  *   <li>x87 escapes {@code D8}..{@code DF} and {@code 9B} (WAIT) are rows that raise #NM when CR0.EM or
  *       CR0.TS asks for it and #UD otherwise: ntgate has no FPU.</li>
@@ -260,8 +261,8 @@ public final class OpcodeTable {
         8D /r    | lea        | LEA_GvM    | Gv,M   |
         8E /r    | mov        | MOV_SwEw   | Sw,Ew  |
         8F /0    | pop        | POP_Ev     | Ev     |
+        90+r     | xchg       | XCHG_ZveAX | Zv,eAX |
         90       | nop        | NOP        |        |
-        91+r     | xchg       | XCHG_ZveAX | Zv,eAX |
         98       | cbw/cwde | CBW        |        |
         99       | cwd/cdq | CWD        |        |
         9A       | call       | CALLF_Ap   | Ap     | B
