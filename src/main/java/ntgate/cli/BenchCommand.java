@@ -1,0 +1,114 @@
+package ntgate.cli;
+
+import ntgate.cpu.Cpu;
+import ntgate.cpu.FlatMachine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ntgate bench}: the standard workloads. Each runs on a fresh flat machine for a fixed instruction
+ * count after a warm-up, several times; the median is reported.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Run the standard workloads and print per-workload speed (median of --runs runs).")
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--json", description = "Print the figures as one JSON object.")
+    boolean json;
+
+    @Option(names = "--insns", description = "Instructions per measured run (default ${DEFAULT-VALUE}).", defaultValue = "200000000")
+    long insns;
+
+    @Option(names = "--runs", description = "Measured runs per workload (default ${DEFAULT-VALUE}).", defaultValue = "5")
+    int runs;
+
+    @Option(names = "--only", description = "Run only the workloads whose name contains this text.")
+    String only;
+
+    /** A workload: code bytes run at the flat machine's code base; {@code unit} says how to report it. */
+    record Workload(String name, String what, byte[] code, int insnsPerIter, long bytesPerIter) {}
+
+    static List<Workload> workloads() {
+        List<Workload> w = new ArrayList<>();
+        // L: add eax,ebx / xor edx,eax / sub ebx,3 / inc esi / cmp eax,esi / jl +2 / not edi / dec ecx / jnz L
+        w.add(new Workload("alu-branch", "ALU and conditional branches (9-instruction loop)", hex(
+                "01 D8 31 C2 83 EB 03 46 39 F0 7C 02 F7 D7 49 75 EF"), 0, 0));
+        // start: mov esi,0x200000 / mov edi,0x400000 / mov ecx,0x4000 / L: mov eax,[esi] / mov [edi],eax /
+        //        add esi,4 / add edi,4 / dec ecx / jnz L / jmp start      (64 KiB per outer iteration)
+        w.add(new Workload("copy-loop", "memory copy, hand-written dword loop", hex(
+                "BE 00 00 20 00 BF 00 00 40 00 B9 00 40 00 00 8B 06 89 07 83 C6 04 83 C7 04 49 75 F3 EB E2"),
+                4 + 6 * 0x4000, 0x10000));
+        // start: mov esi,0x200000 / mov edi,0x400000 / mov ecx,0x4000 / rep movsd / jmp start
+        w.add(new Workload("rep-movsd", "memory copy, REP MOVSD of 64 KiB", hex(
+                "BE 00 00 20 00 BF 00 00 40 00 B9 00 40 00 00 F3 A5 EB ED"), 5, 0x10000));
+        // L: call f / dec ecx / jmp L / f: ret
+        w.add(new Workload("call-ret", "CALL/RET-heavy loop", hex("E8 03 00 00 00 49 EB F8 C3"), 0, 0));
+        return w;
+    }
+
+    @Override
+    public Integer call() {
+        if (insns <= 0 || runs <= 0) {
+            System.err.println("ntgate bench: --insns and --runs must be positive");
+            return 2;
+        }
+        List<String> rows = new ArrayList<>();
+        StringBuilder js = new StringBuilder("{\"machine\":").append(Json.quote(machine())).append(",\"workloads\":{");
+        boolean first = true;
+        for (Workload w : workloads()) {
+            if (only != null && !w.name().contains(only)) continue;
+            double[] mips = new double[runs];
+            Cpu cpu = FlatMachine.create(false);
+            load(cpu, w);
+            cpu.run(Math.min(insns, 50_000_000L));   // warm-up: let HotSpot compile the loop
+            for (int r = 0; r < runs; r++) {
+                load(cpu, w);
+                long t0 = System.nanoTime();
+                cpu.run(insns);
+                long dt = System.nanoTime() - t0;
+                mips[r] = insns / (dt / 1e3);
+            }
+            Arrays.sort(mips);
+            double med = mips[runs / 2];
+            String extra = "";
+            if (w.bytesPerIter() > 0) {
+                double mbps = med * 1e6 / w.insnsPerIter() * w.bytesPerIter() / 1e6;
+                extra = String.format(Locale.ROOT, ",\"MBps\":%.0f", mbps);
+                rows.add(String.format(Locale.ROOT, "%-12s %8.1f MIPS %8.0f MB/s   %s", w.name(), med, mbps, w.what()));
+            } else {
+                rows.add(String.format(Locale.ROOT, "%-12s %8.1f MIPS              %s", w.name(), med, w.what()));
+            }
+            if (!first) js.append(',');
+            first = false;
+            js.append(String.format(Locale.ROOT, "\"%s\":{\"MIPS\":%.1f%s,\"runs\":%d,\"insns\":%d}", w.name(), med, extra, runs, insns));
+        }
+        js.append("}}");
+        if (json) {
+            System.out.println(js);
+        } else {
+            System.out.println("ntgate bench (" + machine() + "; median of " + runs + " runs of " + insns + " instructions)");
+            rows.forEach(System.out::println);
+        }
+        return 0;
+    }
+
+    private static void load(Cpu cpu, Workload w) {
+        FlatMachine.reset(cpu, false);
+        cpu.hostWrite(FlatMachine.CODE_BASE, w.code(), 0, w.code().length);
+        cpu.gpr[1] = -1;   // ECX: the counted loops run far longer than any measurement
+    }
+
+    static String machine() {
+        return Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version")
+                + ", " + System.getProperty("os.arch");
+    }
+
+    static byte[] hex(String s) {
+        return EvalCommand.parseHex(s);
+    }
+}
