@@ -403,6 +403,98 @@ class NativeConformanceTest {
         NativeRef.compare("xchg", s);
     }
 
+    /** Mnemonics left out of the sweep of all rows: stack, I/O, system, x87, and CPUID (ntgate reports Intel). */
+    private static final java.util.Set<String> NOT_IN_SWEEP = java.util.Set.of("push", "pop", "pusha", "popa", "pushad", "popad",
+            "pushf", "popf", "pushfd", "popfd", "enter", "leave", "in", "out", "hlt", "cli", "sti", "bound", "arpl", "lar", "lsl",
+            "verr", "verw", "sldt", "str", "smsw", "rdtsc", "rdpmc", "cpuid", "fpu", "wait", "into", "int", "int3", "int1", "xlatb",
+            "lea", "les", "lds", "lss", "lfs", "lgs", "nop", "ud2", "sysenter", "sysexit", "cld", "std");
+
+    /**
+     * Every computational row of the opcode table in its register form (both operand sizes where the row has
+     * one), random registers, immediates and flags: rows the family tests above do not name (aliases such as 82
+     * and F6 /1, CMC/CLC/STC, SALC, XCHG, MOV) are covered by the same reference.
+     */
+    @Test
+    void everyComputationalRowInRegisterForm() {
+        List<Snip> s = new ArrayList<>();
+        for (ntgate.cpu.decode.OpcodeTable.Row row : ntgate.cpu.decode.OpcodeTable.rows()) {
+            if ((row.attrs() & (ntgate.cpu.decode.OpcodeTable.BRANCH | ntgate.cpu.decode.OpcodeTable.PRIVILEGED
+                    | ntgate.cpu.decode.OpcodeTable.REPEATABLE)) != 0 || NOT_IN_SWEEP.contains(row.mnemonic32())) continue;
+            String ops = String.join(",", row.operands());
+            if (ops.matches(".*\\b(M\\w*|S\\w|C\\w|D\\w|O\\w|X\\w|Y\\w|ES|CS|SS|DS|FS|GS|Ap)\\b.*")) continue;
+            boolean hasV = ops.matches(".*(v|z|eAX|Ibs).*") && !row.opName().startsWith("BSWAP");
+            for (int n = 0; n < 40; n++) {
+                int size = hasV && n % 2 == 1 ? 2 : 4;
+                java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+                if (size == 2) o.write(0x66);
+                int[] opc = row.opcode();
+                int plus = row.plusReg() ? reg(ops.contains("Zb") ? 1 : 4) : 0;
+                for (int i = 0; i < opc.length; i++) o.write(i == opc.length - 1 ? opc[i] | plus : opc[i]);
+                int regField = row.modrmDigit() >= 0 && row.modrmDigit() < 8 ? row.modrmDigit() : reg(ops.contains("Gb") ? 1 : 4);
+                int rmField = reg(ops.contains("Eb") ? 1 : 4);
+                if (row.hasModrm()) o.write(modrmReg(regField, rmField));
+                int count = -1;
+                for (String op : row.operands()) {
+                    int len = switch (op) {
+                        case "Ib", "Ibs" -> 1;
+                        case "Iw" -> 2;
+                        case "Iz", "Iv" -> size;
+                        default -> 0;
+                    };
+                    int v = len == 1 && rnd.nextBoolean() ? rnd.nextInt(40) : val();
+                    if (len == 1) count = v & 0xFF;
+                    for (int i = 0; i < len; i++) o.write(v >>> (8 * i));
+                }
+                Snip x = snip(o.toByteArray());
+                if (ops.endsWith("CL")) count = x.regs[1] & 0xFF;
+                if (ops.endsWith(",1")) count = 1;
+                int bits = ops.startsWith("Eb") ? 8 : size * 8;
+                String name = row.opName();
+                int c = count & 0x1F;
+                if (name.matches("(ROL|ROR|RCL|RCR|SHL|SHR|SAL|SAR)_.*")) refineShift(x, row.modrmDigit(), count, bits);
+                if (name.startsWith("SHLD") || name.startsWith("SHRD")) {
+                    if (size == 2 && c > 16) continue;   // undefined result
+                    x.undef = c == 0 ? 0 : AF | (c == 1 ? 0 : OF);
+                }
+                if (name.startsWith("BSF") || name.startsWith("BSR")) {
+                    int src = x.regs[rmField] & (size == 2 ? 0xFFFF : -1);
+                    if (src == 0) x.regs[rmField] |= 1 << rnd.nextInt(size * 8);
+                }
+                s.add(x);
+            }
+        }
+        NativeRef.compare("all-rows", s);
+    }
+
+    @Test
+    void lockAndLengthLimit() {
+        List<Snip> s = new ArrayList<>();
+        byte[] mem = cat(memOperand(0, 0x90));
+        for (int n = 0; n < 20; n++) {
+            // LOCK on register destinations and on non-lockable forms: #UD (SIGILL) with nothing changed.
+            for (int op : new int[] {0x01, 0x09, 0x11, 0x19, 0x21, 0x29, 0x31, 0x87}) {
+                s.add(snip(bytes(0xF0, op, modrmReg(reg(4), reg(4)))));
+                s.add(snip(cat(bytes(0xF0, op), mem)).mem(0x90, randomBytes(4)));   // lockable: runs
+            }
+            for (int op : new int[] {0x39, 0x3B, 0x8B, 0x89, 0x85, 0x03}) s.add(snip(cat(bytes(0xF0, op), mem)).mem(0x90, randomBytes(4)));
+            s.add(snip(bytes(0xF0, 0x90)));
+            s.add(snip(cat(bytes(0xF0, 0x0F, 0xA3), mem)).mem(0x90, randomBytes(4)).regs(rnd.nextInt(32)));   // BT is not lockable
+            s.add(snip(cat(bytes(0xF0, 0x0F, 0xAB), mem)).mem(0x90, randomBytes(4)).regs(rnd.nextInt(32)));   // BTS is
+            // 15 bytes run, 16 bytes are #GP (SIGSEGV): DS/ES/SS overrides are flat on Linux as in ntgate.
+            int[] pfx = {0x3E, 0x26, 0x36, 0x66, 0xF3};
+            for (int total = 14; total <= 17; total++) {
+                byte[] p = new byte[total - 2];
+                for (int i = 0; i < p.length; i++) p[i] = (byte) (pfx[rnd.nextInt(3)]);
+                s.add(snip(cat(p, bytes(0x01, modrmReg(reg(4), reg(4))))));
+            }
+            byte[] p = new byte[10];
+            for (int i = 0; i < p.length; i++) p[i] = (byte) 0x3E;
+            s.add(snip(cat(p, bytes(0x81, modrmReg(0, reg(4))), le(val(), 4))));   // 16 bytes with the immediate
+            s.add(snip(cat(p, bytes(0x83, modrmReg(0, reg(4)), val()))));         // 13 bytes
+        }
+        NativeRef.compare("prefix", s);
+    }
+
     @Test
     void stringOpsBothDirections() {
         List<Snip> s = new ArrayList<>();

@@ -82,8 +82,13 @@ final class NativeRef {
         return in.row == null ? 0 : in.row.flagsUndefined();
     }
 
+    /** The first instruction of the snippet; an empty record when it does not decode (over 15 bytes). */
     static Insn decode(byte[] code) {
-        return Decoder.decode(off -> off < code.length ? code[off] & 0xFF : 0x90, true);
+        try {
+            return Decoder.decode(off -> off < code.length ? code[off] & 0xFF : 0x90, true);
+        } catch (CpuFault f) {
+            return new Insn();
+        }
     }
 
     /** Native outcome. */
