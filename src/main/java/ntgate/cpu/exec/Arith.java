@@ -438,9 +438,9 @@ public final class Arith {
         int ax = st.reg16(0);
         boolean adj = (ax & 0xF) > 9 || st.af();
         if (adj) {
-            int al = (ax - 6) & 0xFF;
-            int ah = ((ax >>> 8) - 1) & 0xFF;
-            ax = ah << 8 | al;
+            // AX - 6 borrows from AH when AL < 6, then AH - 1 (SDM Vol.2A AAS): AH drops by 2 in that case.
+            ax = (ax - 6) & 0xFFFF;
+            ax = (ax - 0x100) & 0xFFFF;
         }
         ax &= 0xFF0F;
         st.setReg16(0, ax);

@@ -72,7 +72,7 @@ public final class Shift {
             case RCL: {
                 int c = bits == 32 ? count : count % (bits + 1);
                 long cin = st.cf() ? 1 : 0;
-                long wide = ((long) (d & 0xFFFFFFFFL)) | (cin << bits);    // bits+1 bit value CF:dest
+                long wide = (d & 0xFFFFFFFFL) | (cin << bits);    // bits+1 bit value CF:dest
                 int w = bits + 1;
                 long wmask = (1L << w) - 1;
                 long rot = c == 0 ? wide : ((wide << c) | (wide >>> (w - c))) & wmask;
@@ -85,7 +85,7 @@ public final class Shift {
             case RCR: {
                 int c = bits == 32 ? count : count % (bits + 1);
                 long cin = st.cf() ? 1 : 0;
-                long wide = ((long) (d & 0xFFFFFFFFL)) | (cin << bits);
+                long wide = (d & 0xFFFFFFFFL) | (cin << bits);
                 int w = bits + 1;
                 long wmask = (1L << w) - 1;
                 long rot = c == 0 ? wide : ((wide >>> c) | (wide << (w - c))) & wmask;
