@@ -249,7 +249,7 @@ public final class Interrupts implements Cpu.ExceptionDelivery {
      *
      * @return SS in bits 32..47, ESP in bits 0..31
      */
-    private static long tssStack(Cpu cpu, int dpl, int ext) {
+    static long tssStack(Cpu cpu, int dpl, int ext) {
         CpuState st = cpu.st;
         int trError = (st.trSel & 0xFFFC) + ext;
         if ((st.trAttr & ATTR_P) == 0) throw new CpuFault(CpuFault.TS, trError);
@@ -265,7 +265,7 @@ public final class Interrupts implements Cpu.ExceptionDelivery {
      * The new stack segment of an inner-level transfer: not null (#TS(EXT)), within its table, RPL = DPL = the
      * new CPL, writable data (#TS(SS + EXT)), present (#SS(SS + EXT)).
      */
-    private static long checkNewStack(Cpu cpu, int ss, int cpl, int ext) {
+    static long checkNewStack(Cpu cpu, int ss, int cpl, int ext) {
         if ((ss & 0xFFFC) == 0) throw new CpuFault(CpuFault.TS, ext);
         int err = (ss & 0xFFFC) + ext;
         long sd = Segments.readDescriptor(cpu, ss, CpuFault.TS, err);
@@ -285,16 +285,22 @@ public final class Interrupts implements Cpu.ExceptionDelivery {
      * @return the new ESP (for a 16-bit stack only its low 16 bits count)
      */
     private int writeFrame(Cpu cpu, int size, int base, int limit, int attr, int esp, boolean user, int ssError) {
+        return writeFrame(cpu, frame, frameLen, size, base, limit, attr, esp, user, ssError);
+    }
+
+    /** Writes {@code values[0..n)} (in push order) below {@code esp}; see {@link #writeFrame(Cpu, int, int, int, int, int, boolean, int)}. */
+    static int writeFrame(Cpu cpu, int[] values, int n, int size, int base, int limit, int attr, int esp, boolean user,
+                          int ssError) {
         boolean big = (attr & ATTR_DB) != 0;
-        for (int k = 1; k <= frameLen; k++) {
+        for (int k = 1; k <= n; k++) {
             int off = big ? esp - k * size : (esp - k * size) & 0xFFFF;
             if (!fits(attr, limit, off, size)) throw new CpuFault(CpuFault.SS, ssError);
         }
-        for (int k = 1; k <= frameLen; k++) {
+        for (int k = 1; k <= n; k++) {
             int off = big ? esp - k * size : (esp - k * size) & 0xFFFF;
-            cpu.mmu.writeAs(base + off, size, size == 2 ? frame[k - 1] & 0xFFFF : frame[k - 1], user);
+            cpu.mmu.writeAs(base + off, size, size == 2 ? values[k - 1] & 0xFFFF : values[k - 1], user);
         }
-        return big ? esp - frameLen * size : (esp - frameLen * size) & 0xFFFF;
+        return big ? esp - n * size : (esp - n * size) & 0xFFFF;
     }
 
     /** True when bytes [off, off + len) are inside a data segment of this limit and type (SDM Vol.3A 5.3). */
