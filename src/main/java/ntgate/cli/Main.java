@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             EvalCommand.class,
             BenchCommand.class,
+            BareCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -159,6 +159,7 @@ public final class Cpu {
         for (int s = 0; s < 6; s++) refreshSegment(s);
         st.cpl = st.v86() ? 3 : (st.protectedMode() ? st.cpl : 0);
         privilegeChanged();
+        debugRegistersChanged();
     }
 
     private CpuFault segFault(int seg) {
@@ -193,13 +194,54 @@ public final class Cpu {
 
     public void interruptShadow() {
         shadow = true;
+        attention |= ATTN_SHADOW;
     }
 
     /** DR7 enables any breakpoint (recomputed when a debug register is written). */
     public boolean breakpointsArmed;
 
+    // ---- debug attention: one combined test per instruction sends the loop to stepDebug ----
+    /** Why the next instruction must take the debug path, besides EFLAGS.TF and EFLAGS.RF. */
+    private int attention;
+    private static final int ATTN_BREAKPOINTS = 1, ATTN_SHADOW = 2, ATTN_PENDING_DB = 4;
+    private static final int ATTN_FLAGS = CpuState.TF | CpuState.RF;
+    /** DR6 status bits (SDM Vol.3A 17.2.3). */
+    public static final int DR6_B0 = 1, DR6_BD = 1 << 13, DR6_BS = 1 << 14, DR6_BT = 1 << 15;
+    /** Enabled DR0-DR3 execute breakpoints, one bit each. */
+    private int execBreakpoints;
+    /** Debug-trap DR6 bits held back by a MOV SS / POP SS shadow, delivered after the next instruction. */
+    private int pendingDebug;
+    /** DR7 LEN encoding to bytes: 00 = 1, 01 = 2, 10 = 8 (undefined on IA-32; taken as 8), 11 = 4. */
+    private static final int[] BP_LEN = {1, 2, 8, 4};
+
+    /**
+     * Re-reads DR0-DR3 and DR7 (SDM Vol.3A 17.2.4): L/G enables, R/W = 00 execute, 01 write, 11 read or write
+     * (10, I/O breakpoints with CR4.DE, is not supported and ignored), LEN = 1, 2 or 4 bytes.
+     */
     public void debugRegistersChanged() {
-        breakpointsArmed = (st.dr[7] & 0xFF) != 0;
+        int dr7 = st.dr[7];
+        execBreakpoints = 0;
+        boolean any = false;
+        for (int i = 0; i < 4; i++) {
+            boolean enabled = ((dr7 >>> (2 * i)) & 3) != 0;
+            int rw = (dr7 >>> (16 + 4 * i)) & 3;
+            int len = BP_LEN[(dr7 >>> (18 + 4 * i)) & 3];
+            boolean data = enabled && (rw == 1 || rw == 3);
+            mmu.setWatch(i, data, st.dr[i] & -len, len, rw == 1);
+            if (enabled && rw == 0) execBreakpoints |= 1 << i;
+            any |= enabled && rw != 2;
+        }
+        breakpointsArmed = any;
+        attention = any ? attention | ATTN_BREAKPOINTS : attention & ~ATTN_BREAKPOINTS;
+    }
+
+    /** DR6 B0-B3 bits of the enabled execute breakpoints at {@code linear}. */
+    private int executeBreakpointHits(int linear) {
+        int hits = 0;
+        for (int i = 0; i < 4; i++) {
+            if ((execBreakpoints & (1 << i)) != 0 && st.dr[i] == linear) hits |= 1 << i;
+        }
+        return hits;
     }
 
     /** #GP(0) when {@code offset} is outside the CS limit (a near branch target). */
@@ -463,6 +505,10 @@ public final class Cpu {
     /**
      * Runs until the instruction budget is used or something stops the CPU.
      *
+     * <p>Per instruction the fast loop makes one test for debug work ({@code (EFLAGS & (TF|RF)) | attention});
+     * when it is non-zero the instruction takes {@link #stepDebug}, which handles single-step, breakpoints, RF
+     * and the MOV SS shadow.
+     *
      * @param budget maximum number of instructions to retire
      */
     public Stop run(long budget) {
@@ -473,6 +519,11 @@ public final class Cpu {
         while (icount < end) {
             int eip = st.eip;
             if (Integer.compareUnsigned(eip - rangeLo, rangeLen) >= 0 && rangeLen != -1) return Stop.LEFT_RANGE;
+            if (((st.flagsRest & ATTN_FLAGS) | attention) != 0) {
+                Stop s = stepDebug(eip);
+                if (s != null) return s;
+                continue;
+            }
             try {
                 Insn in = fetch();
                 st.eip = eip + in.len;
@@ -496,6 +547,11 @@ public final class Cpu {
         while (icount < end) {
             int eip = st.eip;
             if (Integer.compareUnsigned(eip - rangeLo, rangeLen) >= 0 && rangeLen != -1) return Stop.LEFT_RANGE;
+            if (((st.flagsRest & ATTN_FLAGS) | attention) != 0) {
+                Stop s = stepDebug(eip);
+                if (s != null) return s;
+                continue;
+            }
             try {
                 Insn in = fetch();
                 if (!hooks.beforeInsn(this, in)) return Stop.BREAK;
@@ -517,11 +573,106 @@ public final class Cpu {
         return Stop.BUDGET;
     }
 
+    /**
+     * Executes one instruction with the debug features (SDM Vol.3A 17.3): an enabled execute breakpoint at
+     * CS:EIP is a #DB fault before the instruction unless EFLAGS.RF is set; RF is cleared once that check has
+     * passed; after the instruction completes, data-breakpoint hits and single-step (TF as it was when the
+     * instruction started) are one #DB trap, held back one instruction by a MOV SS / POP SS shadow. An
+     * instruction that faults reports no trap.
+     *
+     * @return why the run stops, or null to go on
+     */
+    private Stop stepDebug(int eip) {
+        final CpuState st = this.st;
+        int startFlags = st.flagsRest;
+        shadow = false;
+        attention &= ~ATTN_SHADOW;
+        mmu.takeWatchHits();
+        try {
+            if ((startFlags & CpuState.RF) == 0 && execBreakpoints != 0) {
+                int hits = executeBreakpointHits(st.segBase[Seg.CS] + eip);
+                if (hits != 0) {
+                    st.dr[6] = (st.dr[6] & ~0xF) | hits;
+                    throw new CpuFault(CpuFault.DB, CpuFault.NO_ERROR_CODE);
+                }
+            }
+            st.flagsRest &= ~CpuState.RF;
+            Insn in = fetch();
+            if (hooks != null && !hooks.beforeInsn(this, in)) {
+                st.flagsRest |= startFlags & CpuState.RF;
+                return Stop.BREAK;
+            }
+            st.eip = eip + in.len;
+            Exec.execute(this, in);
+            icount++;
+            if (hooks != null) hooks.afterInsn(this, in, eip);
+        } catch (CpuFault f) {
+            if (hooks != null) hooks.onFault(this, f, eip);
+            int deferred = pendingDebug;
+            pendingDebug = 0;
+            attention &= ~ATTN_PENDING_DB;
+            Stop s = fault(f, eip);
+            if (s != null) return s;
+            // A #DB held back by MOV SS is taken at the first instruction of the handler (SDM Vol.3A 6.8.3).
+            return deferred != 0 ? debugTrap(deferred) : null;
+        }
+        int bits = mmu.takeWatchHits();
+        if ((startFlags & CpuState.TF) != 0) bits |= DR6_BS;
+        if (shadow) {
+            pendingDebug |= bits;
+            if (pendingDebug != 0) attention |= ATTN_PENDING_DB;
+        } else {
+            bits |= pendingDebug;
+            pendingDebug = 0;
+            attention &= ~ATTN_PENDING_DB;
+            if (bits != 0) {
+                Stop s = debugTrap(bits);
+                if (s != null) return s;
+            }
+        }
+        if (pendingStop != null) {
+            Stop s = pendingStop;
+            pendingStop = null;
+            return s;
+        }
+        return null;
+    }
+
+    /**
+     * Raises a #DB trap after a completed instruction: B0-B3 become {@code bits}' breakpoint hits, BS is set for
+     * a single step; the other DR6 bits are never cleared by the processor (SDM Vol.3A 17.2.3).
+     */
+    private Stop debugTrap(int bits) {
+        st.dr[6] = (st.dr[6] & ~0xF) | bits;
+        eventEip = st.eip;
+        CpuFault f = CpuFault.trap(CpuFault.DB);
+        if (hooks != null) hooks.onFault(this, f, st.eip);
+        if (delivery == null) {
+            lastFault = f;
+            lastFaultIsTrap = true;
+            return Stop.FAULT;
+        }
+        return deliver(f);
+    }
+
     /** Set by a handler (HLT, shutdown) to end {@link #run} after the current instruction. */
     public Stop pendingStop;
 
+    /**
+     * A diagnostic from the last event that needs words beyond a vector and error code (an unsupported task
+     * gate, the faults that made a triple fault); null when there is none.
+     */
+    public String note;
+
+    /**
+     * The address of the instruction that raised the event being delivered. When delivering INT n, INT3 or
+     * INTO itself faults, the new fault's saved EIP is this one: the instruction did not execute.
+     */
+    public int eventEip;
+
     /** Handles a fault or trap raised at {@code eip}: stops the run, or delivers it when delivery is set. */
     private Stop fault(CpuFault f, int eip) {
+        eventEip = eip;
         if (f.trap) icount++;       // a trap retires its instruction; EIP already points past it
         else st.eip = eip;
         if (delivery == null) {
@@ -530,10 +681,17 @@ public final class Cpu {
             if (f.vector == CpuFault.PF) st.cr2 = f.linear;
             return Stop.FAULT;
         }
+        return deliver(f);
+    }
+
+    private Stop deliver(CpuFault f) {
+        st.halted = false;
         try {
             delivery.deliver(this, f);
         } catch (TripleFault t) {
             lastFault = f;
+            lastFaultIsTrap = f.trap;
+            note = t.getMessage();
             return Stop.TRIPLE_FAULT;
         }
         Stop s = pendingStop;
@@ -543,8 +701,9 @@ public final class Cpu {
 
     /** Thrown by delivery when a fault cannot be delivered even as a double fault. */
     public static final class TripleFault extends RuntimeException {
-        public TripleFault() {
-            super(null, null, false, false);
+        /** @param what the faults that led to the shutdown, for the report */
+        public TripleFault(String what) {
+            super(what, null, false, false);
         }
     }
 }

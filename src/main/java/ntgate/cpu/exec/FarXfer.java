@@ -33,16 +33,13 @@ public final class FarXfer {
         callFar(cpu, in, sel, eip);
     }
 
-    /** Validates a code-segment selector for a far JMP/CALL at the current privilege; returns its descriptor. */
-    private static long codeTarget(Cpu cpu, int sel) {
+    /**
+     * Validates a code-segment descriptor for a far JMP/CALL at the current privilege (SDM Vol.2A JMP, CALL:
+     * conforming DPL &lt;= CPL; non-conforming RPL &lt;= CPL and DPL = CPL; present).
+     */
+    private static void checkDirectCode(Cpu cpu, int sel, long d) {
         CpuState st = cpu.st;
-        if ((sel & 0xFFFC) == 0) throw CpuFault.gp(0);
-        long d = Segments.readDescriptor(cpu, sel, CpuFault.GP);
         int attr = Segments.descAttr(d);
-        if ((attr & ATTR_S) == 0) {
-            // Call gates and task gates / TSS descriptors.
-            throw CpuFault.gp(sel & 0xFFFC);
-        }
         if ((attr & ATTR_CODE) == 0) throw CpuFault.gp(sel & 0xFFFC);
         int dpl = attrDpl(attr);
         int rpl = sel & 3;
@@ -52,8 +49,10 @@ public final class FarXfer {
             throw CpuFault.gp(sel & 0xFFFC);
         }
         if ((attr & ATTR_P) == 0) throw new CpuFault(CpuFault.NP, sel & 0xFFFC);
-        return d;
     }
+
+    /** System descriptor types a far JMP/CALL may name (SDM Vol.3A Table 3-2). */
+    private static final int CALL_GATE16 = 0x4, TASK_GATE = 0x5, CALL_GATE32 = 0xC;
 
     private static void loadCs(Cpu cpu, int sel, long d, int cpl) {
         Segments.setAccessed(cpu, sel, d);
@@ -69,7 +68,23 @@ public final class FarXfer {
             st.eip = eip;
             return;
         }
-        long d = codeTarget(cpu, sel);
+        if ((sel & 0xFFFC) == 0) throw CpuFault.gp(0);
+        long d = Segments.readDescriptor(cpu, sel, CpuFault.GP);
+        if ((Segments.descAttr(d) & ATTR_S) == 0) {
+            long cd = throughGate(cpu, sel, d);
+            int target = gateOffset(d);
+            int csel = gateSelector(d);
+            int cattr = Segments.descAttr(cd);
+            // JMP through a call gate never changes privilege (SDM Vol.2A JMP).
+            boolean conforming = (cattr & ATTR_CONFORMING) != 0;
+            if (conforming ? attrDpl(cattr) > st.cpl : attrDpl(cattr) != st.cpl) throw CpuFault.gp(csel & 0xFFFC);
+            if ((cattr & ATTR_P) == 0) throw new CpuFault(CpuFault.NP, csel & 0xFFFC);
+            if (Integer.compareUnsigned(target, Segments.descLimit(cd)) > 0) throw CpuFault.gp(0);
+            loadCs(cpu, csel, cd, st.cpl);
+            st.eip = target;
+            return;
+        }
+        checkDirectCode(cpu, sel, d);
         if (Integer.compareUnsigned(eip, Segments.descLimit(d)) > 0) throw CpuFault.gp(0);
         loadCs(cpu, sel, d, st.cpl);
         st.eip = eip;
@@ -86,11 +101,103 @@ public final class FarXfer {
             st.eip = eip;
             return;
         }
-        long d = codeTarget(cpu, sel);
+        if ((sel & 0xFFFC) == 0) throw CpuFault.gp(0);
+        long d = Segments.readDescriptor(cpu, sel, CpuFault.GP);
+        if ((Segments.descAttr(d) & ATTR_S) == 0) {
+            callGate(cpu, sel, d);
+            return;
+        }
+        checkDirectCode(cpu, sel, d);
         if (Integer.compareUnsigned(eip, Segments.descLimit(d)) > 0) throw CpuFault.gp(0);
         pushPair(cpu, size, retCs, retEip);
         loadCs(cpu, sel, d, st.cpl);
         st.eip = eip;
+    }
+
+    private static int gateSelector(long gate) {
+        return (int) (gate >>> 16) & 0xFFFF;
+    }
+
+    private static int gateOffset(long gate) {
+        int lo = (int) gate & 0xFFFF;
+        boolean gate32 = ((gate >>> 40) & 0xF) == CALL_GATE32;
+        return gate32 ? lo | ((int) (gate >>> 32) & 0xFFFF0000) : lo;
+    }
+
+    /**
+     * Checks a system descriptor named by a far JMP/CALL (SDM Vol.2A CALL, CALL-GATE): it must be a call gate
+     * (task gates and TSS descriptors would switch tasks, which ntgate does not support: #GP with a note) with
+     * DPL &gt;= CPL and DPL &gt;= RPL, present, naming a non-null code segment with DPL &lt;= CPL.
+     *
+     * @return the target code segment's descriptor (its present bit is checked by the caller)
+     */
+    private static long throughGate(Cpu cpu, int sel, long gate) {
+        CpuState st = cpu.st;
+        int attr = Segments.descAttr(gate);
+        int type = (attr >>> 8) & 0xF;
+        if (type != CALL_GATE16 && type != CALL_GATE32) {
+            if (type == TASK_GATE || type == 0x1 || type == 0x9 || type == 0x3 || type == 0xB) {
+                cpu.note = String.format("task switches are not supported: far JMP/CALL to selector 0x%04X (%s)",
+                        sel, type == TASK_GATE ? "task gate" : "TSS");
+            }
+            throw CpuFault.gp(sel & 0xFFFC);
+        }
+        int dpl = attrDpl(attr);
+        if (dpl < st.cpl || (sel & 3) > dpl) throw CpuFault.gp(sel & 0xFFFC);
+        if ((attr & ATTR_P) == 0) throw new CpuFault(CpuFault.NP, sel & 0xFFFC);
+        int csel = gateSelector(gate);
+        if ((csel & 0xFFFC) == 0) throw CpuFault.gp(0);
+        long cd = Segments.readDescriptor(cpu, csel, CpuFault.GP);
+        int cattr = Segments.descAttr(cd);
+        if ((cattr & ATTR_S) == 0 || (cattr & ATTR_CODE) == 0 || attrDpl(cattr) > st.cpl) throw CpuFault.gp(csel & 0xFFFC);
+        return cd;
+    }
+
+    /**
+     * CALL through a call gate (SDM Vol.2A CALL, CALL-GATE, MORE-PRIVILEGE / SAME-PRIVILEGE; Vol.3A 5.8.5): to a
+     * non-conforming segment of higher privilege the stack switches to SSn:ESPn from the TSS, the old SS:ESP and
+     * the gate's parameter count of words or dwords are copied, then CS:EIP; otherwise CS:EIP are pushed on the
+     * current stack. The push size is the gate's (16 or 32 bits), not the instruction's.
+     */
+    private static void callGate(Cpu cpu, int sel, long gate) {
+        CpuState st = cpu.st;
+        long cd = throughGate(cpu, sel, gate);
+        int csel = gateSelector(gate);
+        int cattr = Segments.descAttr(cd);
+        if ((cattr & ATTR_P) == 0) throw new CpuFault(CpuFault.NP, csel & 0xFFFC);
+        int target = gateOffset(gate);
+        int size = ((gate >>> 40) & 0xF) == CALL_GATE32 ? 4 : 2;
+        int dpl = attrDpl(cattr);
+        boolean conforming = (cattr & ATTR_CONFORMING) != 0;
+        if (!conforming && dpl < st.cpl) {
+            long ss = Interrupts.tssStack(cpu, dpl, 0);
+            int newSs = (int) (ss >>> 32) & 0xFFFF;
+            int newEsp = (int) ss;
+            long sd = Interrupts.checkNewStack(cpu, newSs, dpl, 0);
+            int count = (int) (gate >>> 32) & 0x1F;
+            int[] values = new int[4 + count];
+            int n = 0;
+            values[n++] = st.segSel[Seg.SS];
+            values[n++] = cpu.gpr[4];
+            // Parameters are read from the caller's stack at the caller's privilege, deepest first.
+            for (int i = count - 1; i >= 0; i--) values[n++] = cpu.peekStack(size, i * size);
+            values[n++] = st.segSel[Seg.CS];
+            values[n++] = st.eip;
+            int sattr = Segments.descAttr(sd);
+            int esp = Interrupts.writeFrame(cpu, values, n, size, Segments.descBase(sd), Segments.descLimit(sd), sattr,
+                    newEsp, dpl == 3, newSs & 0xFFFC);
+            if (Integer.compareUnsigned(target, Segments.descLimit(cd)) > 0) throw CpuFault.gp(0);
+            Segments.setAccessed(cpu, newSs, sd);
+            cpu.loadSegment(Seg.SS, newSs, Segments.descBase(sd), Segments.descLimit(sd), sattr | ATTR_ACCESSED);
+            cpu.gpr[4] = (sattr & ATTR_DB) != 0 ? esp : (newEsp & 0xFFFF0000) | esp;
+            loadCs(cpu, csel, cd, dpl);
+            st.eip = target;
+            return;
+        }
+        if (Integer.compareUnsigned(target, Segments.descLimit(cd)) > 0) throw CpuFault.gp(0);
+        pushPair(cpu, size, st.segSel[Seg.CS], st.eip);
+        loadCs(cpu, csel, cd, st.cpl);
+        st.eip = target;
     }
 
     /** Pushes CS then EIP, both slots checked before ESP changes. */
@@ -138,18 +245,31 @@ public final class FarXfer {
         // Return to an outer privilege level: ESP and SS follow the parameters.
         int newEsp = cpu.peekStack(size, 2 * size + release);
         int newSs = cpu.peekStack(size, 3 * size + release) & 0xFFFF;
+        long sd = checkOuterSs(cpu, newSs, rpl);
         loadCs(cpu, sel, d, rpl);
-        loadOuterSs(cpu, newSs, rpl);
+        Segments.setAccessed(cpu, newSs, sd);
+        cpu.loadSegment(Seg.SS, newSs, Segments.descBase(sd), Segments.descLimit(sd), Segments.descAttr(sd) | ATTR_ACCESSED);
         if (size == 2) cpu.st.setReg16(4, newEsp + release);
         else cpu.gpr[4] = newEsp + release;
         st.eip = eip;
         nullInaccessibleSegments(cpu);
     }
 
-    /** Loads SS for a return to privilege {@code cpl} (CPL is already {@code cpl}). */
-    private static void loadOuterSs(Cpu cpu, int ss, int cpl) {
+    /**
+     * The SS of a return to outer privilege {@code rpl} (SDM Vol.2B RET, IRET RETURN-TO-OUTER-PRIVILEGE-LEVEL):
+     * not null, RPL = return CS RPL, writable data with DPL = RPL (#GP(SS)); present (#SS(SS)). Checked before
+     * anything is committed.
+     */
+    private static long checkOuterSs(Cpu cpu, int ss, int rpl) {
         if ((ss & 0xFFFC) == 0) throw CpuFault.gp(0);
-        Segments.load(cpu, Seg.SS, ss);
+        if ((ss & 3) != rpl) throw CpuFault.gp(ss & 0xFFFC);
+        long sd = Segments.readDescriptor(cpu, ss, CpuFault.GP);
+        int a = Segments.descAttr(sd);
+        if ((a & ATTR_S) == 0 || (a & ATTR_CODE) != 0 || (a & ATTR_WRITABLE) == 0 || attrDpl(a) != rpl) {
+            throw CpuFault.gp(ss & 0xFFFC);
+        }
+        if ((a & ATTR_P) == 0) throw new CpuFault(CpuFault.SS, ss & 0xFFFC);
+        return sd;
     }
 
     /**
@@ -193,7 +313,7 @@ public final class FarXfer {
             cpu.adjustSp(3 * size);
             cpu.loadSegment(Seg.CS, cs, cs << 4, 0xFFFF, st.segAttr[Seg.CS]);
             int old = st.eflags();
-            int mask = (size == 2 ? 0xFFFF : ~(VM | VIF | VIP | RF)) & ~IOPL;
+            int mask = (size == 2 ? 0xFFFF : ~(VM | VIF | VIP)) & ~IOPL;   // SDM Vol.2B IRET: VM, IOPL, VIP, VIF kept
             st.setEflags((old & ~mask) | (fl & mask));
             st.eip = eip;
             return;
@@ -238,13 +358,8 @@ public final class FarXfer {
         int newEsp = cpu.peekStack(size, 3 * size);
         int newSs = cpu.peekStack(size, 4 * size) & 0xFFFF;
         // Check SS against the new privilege before committing anything.
-        if ((newSs & 0xFFFC) == 0 || (newSs & 3) != rpl) throw CpuFault.gp(newSs & 0xFFFC);
-        long sd = Segments.readDescriptor(cpu, newSs, CpuFault.GP);
+        long sd = checkOuterSs(cpu, newSs, rpl);
         int sattr = Segments.descAttr(sd);
-        if ((sattr & ATTR_S) == 0 || (sattr & ATTR_CODE) != 0 || (sattr & ATTR_WRITABLE) == 0 || attrDpl(sattr) != rpl) {
-            throw CpuFault.gp(newSs & 0xFFFC);
-        }
-        if ((sattr & ATTR_P) == 0) throw new CpuFault(CpuFault.SS, newSs & 0xFFFC);
         loadCs(cpu, cs, d, rpl);
         Segments.setAccessed(cpu, newSs, sd);
         cpu.loadSegment(Seg.SS, newSs, Segments.descBase(sd), Segments.descLimit(sd), sattr | ATTR_ACCESSED);

@@ -18,18 +18,23 @@ public final class Segments {
 
     /** Reads the 8-byte descriptor of {@code selector}; #GP(selector) (or the given vector) when outside its table. */
     public static long readDescriptor(Cpu cpu, int selector, int vector) {
+        return readDescriptor(cpu, selector, vector, selector & 0xFFFC);
+    }
+
+    /** As {@link #readDescriptor(Cpu, int, int)} with an explicit error code (event delivery adds EXT). */
+    public static long readDescriptor(Cpu cpu, int selector, int vector, int errorCode) {
         CpuState st = cpu.st;
         int index = selector & 0xFFF8;
         int base, limit;
         if ((selector & 4) != 0) {
-            if ((st.ldtrAttr & ATTR_P) == 0) throw new CpuFault(vector, selector & 0xFFFC);
+            if ((st.ldtrAttr & ATTR_P) == 0) throw new CpuFault(vector, errorCode);
             base = st.ldtrBase;
             limit = st.ldtrLimit;
         } else {
             base = st.gdtrBase;
             limit = st.gdtrLimit;
         }
-        if (Integer.compareUnsigned(index + 7, limit) > 0) throw new CpuFault(vector, selector & 0xFFFC);
+        if (Integer.compareUnsigned(index + 7, limit) > 0) throw new CpuFault(vector, errorCode);
         int lo = cpu.mmu.readSys(base + index, 4);
         int hi = cpu.mmu.readSys(base + index + 4, 4);
         return (lo & 0xFFFFFFFFL) | ((long) hi << 32);
@@ -50,7 +55,7 @@ public final class Segments {
     }
 
     /** Sets the Accessed bit of a descriptor in memory when it is clear. */
-    static void setAccessed(Cpu cpu, int selector, long d) {
+    public static void setAccessed(Cpu cpu, int selector, long d) {
         if ((d & (1L << 40)) != 0) return;
         CpuState st = cpu.st;
         int base = (selector & 4) != 0 ? st.ldtrBase : st.gdtrBase;

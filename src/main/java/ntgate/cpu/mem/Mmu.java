@@ -53,6 +53,11 @@ public final class Mmu {
     private CodeWatcher codeWatcher;
     private WriteLog writeLog;
 
+    // Data breakpoints (DR0-DR3 with R/W = 01 or 11): while any is set, reads and writes bypass the TLB.
+    private int watchMask, watchWritesOnly, watchHits;
+    private final int[] watchLo = new int[4];
+    private final int[] watchLen = new int[4];
+
     // PAE PDPTE registers, loaded with CR3 (SDM Vol.3A 4.4.1).
     private final long[] pdpte = new long[4];
 
@@ -153,24 +158,68 @@ public final class Mmu {
         if (physicalPage >= 0 && physicalPage < codePage.length) codePage[physicalPage] = false;
     }
 
+    // ---------------------------------------------------------------- data breakpoints
+
+    /**
+     * Sets or clears data breakpoint {@code i}: accesses at the current privilege that overlap
+     * [{@code linear}, {@code linear + len}) (writes only, or reads and writes) are recorded as hits.
+     */
+    public void setWatch(int i, boolean on, int linear, int len, boolean writesOnly) {
+        int bit = 1 << i;
+        boolean was = watchMask != 0;
+        watchMask = on ? watchMask | bit : watchMask & ~bit;
+        watchWritesOnly = writesOnly ? watchWritesOnly | bit : watchWritesOnly & ~bit;
+        watchLo[i] = linear;
+        watchLen[i] = len;
+        if (watchMask != 0 || was) flushAll();
+    }
+
+    /** Returns the DR6 B0-B3 bits of the data breakpoints hit since the last call, and clears them. */
+    public int takeWatchHits() {
+        int h = watchHits;
+        watchHits = 0;
+        return h;
+    }
+
+    private void watchCheck(int linear, int size, boolean write) {
+        long a = linear & 0xFFFFFFFFL;
+        for (int i = 0; i < 4; i++) {
+            int bit = 1 << i;
+            if ((watchMask & bit) == 0 || (!write && (watchWritesOnly & bit) != 0)) continue;
+            long lo = watchLo[i] & 0xFFFFFFFFL;
+            if (a < lo + watchLen[i] && lo < a + size) watchHits |= bit;
+        }
+    }
+
+    private int watchedRead(int linear, int size) {
+        int v = slowRead(linear, size, READ, userMode);
+        if (watchMask != 0) watchCheck(linear, size, false);
+        return v;
+    }
+
+    private void watchedWrite(int linear, int size, int v) {
+        slowWrite(linear, size, v, userMode);
+        if (watchMask != 0) watchCheck(linear, size, true);
+    }
+
     // ---------------------------------------------------------------- fast linear access (current privilege)
 
     public int read8(int linear) {
         int i = (linear >>> 12) & TLB_MASK;
         if (rTag[i] == (linear >>> 12)) return ram[rPhys[i] | (linear & 0xFFF)] & 0xFF;
-        return slowRead(linear, 1, READ, userMode);
+        return watchedRead(linear, 1);
     }
 
     public int read16(int linear) {
         int i = (linear >>> 12) & TLB_MASK;
         if (rTag[i] == (linear >>> 12) && (linear & 0xFFF) <= 0xFFE) return mem.fastRead16(rPhys[i] | (linear & 0xFFF));
-        return slowRead(linear, 2, READ, userMode);
+        return watchedRead(linear, 2);
     }
 
     public int read32(int linear) {
         int i = (linear >>> 12) & TLB_MASK;
         if (rTag[i] == (linear >>> 12) && (linear & 0xFFF) <= 0xFFC) return mem.fastRead32(rPhys[i] | (linear & 0xFFF));
-        return slowRead(linear, 4, READ, userMode);
+        return watchedRead(linear, 4);
     }
 
     public void write8(int linear, int v) {
@@ -179,7 +228,7 @@ public final class Mmu {
             ram[wPhys[i] | (linear & 0xFFF)] = (byte) v;
             return;
         }
-        slowWrite(linear, 1, v, userMode);
+        watchedWrite(linear, 1, v);
     }
 
     public void write16(int linear, int v) {
@@ -188,7 +237,7 @@ public final class Mmu {
             mem.fastWrite16(wPhys[i] | (linear & 0xFFF), v);
             return;
         }
-        slowWrite(linear, 2, v, userMode);
+        watchedWrite(linear, 2, v);
     }
 
     public void write32(int linear, int v) {
@@ -197,7 +246,7 @@ public final class Mmu {
             mem.fastWrite32(wPhys[i] | (linear & 0xFFF), v);
             return;
         }
-        slowWrite(linear, 4, v, userMode);
+        watchedWrite(linear, 4, v);
     }
 
     /** Access of {@code size} bytes (1, 2, 4) at the current privilege. */
@@ -352,7 +401,7 @@ public final class Mmu {
         long page = p & ~0xFFFL;
         if (page < mem.size()) {
             int pp = (int) (page >>> 12);
-            boolean cacheable = !(kind == WRITE && (writeLog != null || codePage[pp]));
+            boolean cacheable = !(kind == WRITE && (writeLog != null || codePage[pp])) && !(watchMask != 0 && kind != EXEC);
             if (cacheable) {
                 tags[tagSet][i] = linear >>> 12;
                 phys[tagSet][i] = (int) page;

@@ -1,0 +1,156 @@
+package ntgate.bare;
+
+import ntgate.cli.Main;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * {@code ntgate bare}: flat binaries and endings without any tool, the Multiboot test kernel when NASM is
+ * installed (it is assembled at test time), and the same kernel under QEMU when {@code qemu-system-i386} is.
+ */
+class BareTest {
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err) {}
+
+    private static synchronized Run bare(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            String[] a = new String[args.length + 1];
+            a[0] = "bare";
+            System.arraycopy(args, 0, a, 1, args.length);
+            int rc = Main.execute(a);
+            return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private Path flat(String name, int... bytes) throws IOException {
+        byte[] b = new byte[bytes.length];
+        for (int i = 0; i < b.length; i++) b[i] = (byte) bytes[i];
+        Path p = dir.resolve(name);
+        Files.write(p, b);
+        return p;
+    }
+
+    @Test
+    void debugconOutputAndIsaDebugExitCode() throws IOException {
+        Path p = flat("exit.bin",
+                0xB0, 'h', 0xE6, 0xE9,                 // mov al, 'h'; out 0xE9, al
+                0x66, 0xBA, 0xF8, 0x03,                // mov dx, 0x3F8
+                0xB0, 'i', 0xEE,                       // mov al, 'i'; out dx, al   (COM1)
+                0xB0, 0x05, 0xE6, 0xF4);               // mov al, 5; out 0xF4, al
+        Run r = bare("--load", "0x100000", p.toString());
+        assertEquals("hi", r.out);
+        assertEquals((5 << 1) | 1, r.exit);
+    }
+
+    @Test
+    void tripleFaultEndsWithAReportNotAJavaException() throws IOException {
+        Path p = flat("ud2.bin", 0x0F, 0x0B);          // ud2 with no IDT
+        Run r = bare("--load", "0x100000", p.toString());
+        assertEquals(3, r.exit);
+        assertTrue(r.err.contains("triple fault"), r.err);
+        assertTrue(r.err.contains("#UD"), r.err);
+        assertTrue(r.err.contains("EIP=00100000"), r.err);
+    }
+
+    @Test
+    void hltWithInterruptsOffEndsTheRun() throws IOException {
+        Path p = flat("hlt.bin", 0xF4);
+        Run r = bare("--load", "0x100000", p.toString());
+        assertEquals(0, r.exit);
+        assertTrue(r.err.contains("halted at 0008:00100000 with interrupts disabled"), r.err);
+    }
+
+    @Test
+    void instructionBudgetEndsARunawayKernel() throws IOException {
+        Path p = flat("loop.bin", 0xEB, 0xFE);         // jmp $
+        Run r = bare("--load", "0x100000", "--max-insns", "1000", p.toString());
+        assertEquals(4, r.exit);
+        assertTrue(r.err.contains("budget"), r.err);
+    }
+
+    @Test
+    void imageWithoutMultibootHeaderIsAOneLineError() throws IOException {
+        Path p = flat("plain.bin", 0x90, 0xF4);
+        Run r = bare(p.toString());
+        assertEquals(2, r.exit);
+        assertTrue(r.err.contains("no Multiboot header"), r.err);
+    }
+
+    private Path assembleKernel() throws IOException, InterruptedException {
+        Assumptions.assumeTrue(onPath("nasm"), "nasm is not installed: skipping the Multiboot kernel test");
+        Path src = dir.resolve("kernel.asm");
+        try (InputStream in = BareTest.class.getResourceAsStream("/bare/kernel.asm")) {
+            Files.write(src, in.readAllBytes());
+        }
+        Path bin = dir.resolve("kernel.bin");
+        Process p = new ProcessBuilder("nasm", "-f", "bin", "-o", bin.toString(), src.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), log);
+        return bin;
+    }
+
+    static final String KERNEL_OUTPUT = "boot\nsysenter\nint 0x80\npage fault\ndone\n";
+
+    @Test
+    void multibootKernelUsesSysenterSysexitIntAndPageFaults() throws Exception {
+        Path bin = assembleKernel();
+        Run r = bare(bin.toString());
+        assertEquals(KERNEL_OUTPUT, r.out);
+        assertEquals(0x21, r.exit, r.err);
+    }
+
+    @Test
+    void traceLinesLookLikeQemuCpuLog() throws Exception {
+        Path bin = assembleKernel();
+        Run r = bare("--trace", "--max-insns", "2", bin.toString());
+        assertTrue(r.out.startsWith("EAX=2badb002 EBX=00009000 ECX=00000000 EDX=00000000\n"), r.out);
+        assertTrue(r.out.contains("EIP=00100020 EFL=00000002 CPL=0"), r.out);
+    }
+
+    @Test
+    void qemuPrintsTheSameForTheKernel() throws Exception {
+        Assumptions.assumeTrue(onPath("qemu-system-i386"), "qemu-system-i386 is not installed: skipping the QEMU comparison");
+        Path bin = assembleKernel();
+        Process q = new ProcessBuilder("qemu-system-i386", "-kernel", bin.toString(), "-display", "none", "-no-reboot",
+                "-debugcon", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", "null",
+                "-monitor", "none").start();
+        if (!q.waitFor(60, TimeUnit.SECONDS)) {
+            q.destroyForcibly();
+            fail("QEMU did not finish in 60 s");
+        }
+        String qemuOut = new String(q.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Run r = bare(bin.toString());
+        assertEquals(qemuOut, r.out);
+        assertEquals(q.exitValue(), r.exit);
+    }
+
+    static boolean onPath(String tool) {
+        String path = System.getenv("PATH");
+        if (path == null) return false;
+        for (String d : path.split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, tool))) return true;
+        }
+        return false;
+    }
+}
