@@ -31,6 +31,8 @@ public final class Decoder {
     private static final OpcodeTable.Row[][] GROUP1 = new OpcodeTable.Row[256][];
     private static final OpcodeTable.Row[][] GROUP2 = new OpcodeTable.Row[256][];
     private static final boolean[] PREFIX = new boolean[256];
+    /** By row index: the ModRM r/m field always names a register (the Rd operand of MOV CR/DR). */
+    private static final boolean[] REGISTER_ONLY = new boolean[OpcodeTable.rows().size()];
 
     static {
         for (OpcodeTable.Row r : OpcodeTable.rows()) {
@@ -45,15 +47,18 @@ public final class Decoder {
                 if (groups[last][r.modrmDigit()] != null) throw new IllegalStateException("row clash at " + r);
                 groups[last][r.modrmDigit()] = r;
             } else if (r.plusReg()) {
-                for (int i = 0; i < 8; i++) {
-                    if (map[last + i] != null) throw new IllegalStateException("row clash at " + r);
-                    map[last + i] = r;
+                // The register is the opcode's low three bits, so a +r row ends at the next multiple of 8:
+                // 91+r (XCHG eCX..eDI, eAX) covers 91..97 and leaves 90 to NOP and 98 to CBW.
+                for (int i = last; i <= (last | 7); i++) {
+                    if (map[i] != null) throw new IllegalStateException("row clash at " + r);
+                    map[i] = r;
                 }
             } else {
                 if (map[last] != null || groups[last] != null) throw new IllegalStateException("row clash at " + r);
                 map[last] = r;
             }
         }
+        for (OpcodeTable.Row r : OpcodeTable.rows()) REGISTER_ONLY[r.index()] = List.of(r.operands()).contains("Rd");
         for (int p : new int[] {0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0x67, 0xF0, 0xF2, 0xF3}) PREFIX[p] = true;
     }
 
@@ -148,7 +153,9 @@ public final class Decoder {
         // Addressing (SDM Vol.2A 2.1.5, tables 2-1 and 2-2).
         int defaultSeg = Seg.DS;
         if (needModrm) {
-            if (mod == 3) {
+            if (mod == 3 || (row != null && REGISTER_ONLY[row.index()])) {
+                // MOV to/from CR and DR read ModRM.mod as 11 whatever it holds: no SIB, no displacement
+                // (SDM Vol.2B MOV--Move to/from Control Registers, "the 2 bits in the mod field are ignored").
                 d.rm = rmField;
             } else if (d.asize == 4) {
                 if (rmField == 4) {
