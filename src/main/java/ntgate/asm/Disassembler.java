@@ -24,7 +24,8 @@ import java.util.Optional;
  *       letter ({@code 0Ch}, {@code 0FFFFFFF8h}); values 0..9 are written as a bare digit. Immediates are
  *       written unsigned at the operand's size (an 8-bit immediate sign-extended to 32 bits reads
  *       {@code 0FFFFFFF8h}); displacements beside a register are signed ({@code [ebp-4]},
- *       {@code [ebx+esi*4+10h]}), a zero displacement is omitted and a scale of 1 is not written.</li>
+ *       {@code [ebx+esi*4+10h]}), except beside an index alone, where it is a table's address and unsigned
+ *       ({@code [eax*4+80501B8Ch]}); a zero displacement is omitted and a scale of 1 is not written.</li>
  *   <li>A memory operand carries its size ({@code byte ptr}, {@code word ptr}, {@code dword ptr},
  *       {@code fword ptr} for far pointers and descriptor-table images, {@code qword ptr}); LEA and the x87
  *       escapes have none. An absolute address (no base, no index) is written with all its digits and a
@@ -33,7 +34,9 @@ import java.util.Optional;
  *   <li>Branch targets are absolute addresses, eight lower-case hex digits with no suffix
  *       ({@code jnz 8053e5cd}), masked to 16 bits when the operand size is 16; a direct far pointer is
  *       {@code selector:offset} in the same style ({@code jmp 0008:8053e5cd}).</li>
- *   <li>Symbols (from a {@link Symbolizer}) replace branch targets, absolute memory addresses and 32-bit
+ *   <li>Symbols (from a {@link Symbolizer}) replace branch targets, absolute memory addresses, the table
+ *       address beside an index ({@code [nt!KiServiceTable (80501b8c)+...]} reads
+ *       {@code [eax*4+nt!KiServiceTable (80501b8c)]}) and 32-bit
  *       immediates of {@code mov}/{@code push}, keeping the address in parentheses as WinDbg does:
  *       {@code jnz nt!KiServiceExit+0x2c (8053e5cd)}, {@code call dword ptr [nt!KeServiceDescriptorTable (80553fa0)]},
  *       {@code mov edx,offset SharedUserData!SystemCallStub (7ffe0300)}.</li>
@@ -68,7 +71,8 @@ import java.util.Optional;
  *       ({@code DWORD PTR ds:0x124}); a moffs operand ({@code A0}..{@code A3}) without a size.</li>
  *   <li>objdump writes {@code ds:} on string sources and XLAT even without a prefix; we do not.</li>
  *   <li>objdump writes a scale of 1 ({@code [eax+ecx*1]}), a zero displacement ({@code [ebp+0x0]}) and the
- *       pseudo-register {@code eiz} for a SIB byte without index; we omit all three.</li>
+ *       pseudo-register {@code eiz} for a SIB byte without index; we omit all three. Beside an index with no
+ *       base objdump writes the displacement signed ({@code [ecx*4-0x7faac060]}), we unsigned.</li>
  *   <li>Condition codes: objdump {@code je/jne/sete/setne/cmove/cmovne}, we {@code jz/jnz/setz/setnz/cmovz/cmovnz}.</li>
  *   <li>objdump spells SAL (the /6 shift) {@code shl}, WAIT {@code fwait}, SALC {@code (bad)}, PUSHAD/POPAD/PUSHFD/POPFD/IRETD
  *       {@code pusha/popa/pushf/popf/iret} and their 16-bit forms with a {@code w} suffix; we use the table's
@@ -419,6 +423,14 @@ public final class Disassembler {
                 first = false;
             }
             long disp = d.disp;
+            if (base == Insn.NO_REG && d.asize == 4) {
+                // An index with no base: the displacement is a table's address ([eax*4+80501B8Ch]).
+                if (disp == 0) return sb.append(']').toString();
+                long addr = disp & 0xFFFFFFFFL;
+                Optional<String> s = symbols.symbolAt((int) addr);
+                sb.append('+').append(s.isPresent() ? String.format("%s (%08x)", s.get(), addr) : number(addr));
+                return sb.append(']').toString();
+            }
             if (disp > 0) sb.append('+').append(number(disp));
             else if (disp < 0) sb.append('-').append(number(-disp));
             return sb.append(']').toString();

@@ -299,6 +299,14 @@ class DisasmObjdumpTest {
                     .replace("*1]", "]").replace("*1+", "+").replace("*1-", "-").replace("+0x0]", "]");
             if (!s.equals(operands)) count("4 eiz/*1/+0");
             operands = s;
+            // Rule 4: an index with no base: the displacement unsigned.
+            Matcher indexOnly = Pattern.compile("\\[([a-z]+\\*[248]|[a-z]+)-0x([0-9a-f]+)\\]").matcher(operands);
+            if (d.base == Insn.NO_REG && d.index != Insn.NO_REG && d.asize == 4 && indexOnly.find()) {
+                count("4 index-only displacement");
+                long v = -Long.parseLong(indexOnly.group(2), 16) & 0xFFFFFFFFL;
+                operands = operands.substring(0, indexOnly.start()) + "[" + indexOnly.group(1) + "+0x"
+                        + Long.toHexString(v) + "]" + operands.substring(indexOnly.end());
+            }
             // A SIB address with neither base nor index (objdump: [eiz*1-0x5c5d5e60]) is an absolute address.
             Matcher bare = Pattern.compile("(([cdefgs]s):)?\\[([+-]?)0x([0-9a-f]+)\\]").matcher(operands);
             if (bare.find()) {
