@@ -68,19 +68,35 @@ import java.util.Optional;
  *   <li>Numbers: objdump writes {@code 0x1c}, we write {@code 1Ch}; absolute addresses in full
  *       ({@code [00000124h]}); branch targets as eight hex digits with no prefix.</li>
  *   <li>objdump writes {@code PTR} in capitals and an absolute address without brackets
- *       ({@code DWORD PTR ds:0x124}); a moffs operand ({@code A0}..{@code A3}) without a size.</li>
+ *       ({@code DWORD PTR ds:0x124}); a moffs operand ({@code A0}..{@code A3}) without a size and with an
+ *       {@code addr16} word under a 16-bit address size, and in 16-bit code any absolute address with an
+ *       {@code addr32} word under a 32-bit one; the number of digits already shows the address size.</li>
  *   <li>objdump writes {@code ds:} on string sources and XLAT even without a prefix; we do not.</li>
  *   <li>objdump writes a scale of 1 ({@code [eax+ecx*1]}), a zero displacement ({@code [ebp+0x0]}) and the
  *       pseudo-register {@code eiz} for a SIB byte without index; we omit all three. Beside an index with no
  *       base objdump writes the displacement signed ({@code [ecx*4-0x7faac060]}), we unsigned.</li>
  *   <li>Condition codes: objdump {@code je/jne/sete/setne/cmove/cmovne}, we {@code jz/jnz/setz/setnz/cmovz/cmovnz}.</li>
  *   <li>objdump spells SAL (the /6 shift) {@code shl}, WAIT {@code fwait}, SALC {@code (bad)}, PUSHAD/POPAD/PUSHFD/POPFD/IRETD
- *       {@code pusha/popa/pushf/popf/iret} and their 16-bit forms with a {@code w} suffix; we use the table's
- *       spellings ({@code sal}, {@code wait}, {@code salc}, {@code pushad}, {@code pusha}, ...).</li>
+ *       {@code pusha/popa/pushf/popf/iret} in 32-bit code and their 16-bit forms with a {@code w} suffix, and
+ *       66 90 {@code xchg ax,ax} ({@code xchg eax,eax} in 16-bit code); we use the table's spellings ({@code sal}, {@code wait}, {@code salc},
+ *       {@code pushad}, {@code pusha}, {@code data16 nop}, ...).</li>
  *   <li>objdump writes {@code repz}/{@code repnz}; we write {@code rep}/{@code repe}/{@code repne}.</li>
- *   <li>objdump writes SGDT/SIDT/LGDT/LIDT as {@code sgdtd [eax]}; we write {@code sgdt fword ptr [eax]}.</li>
+ *   <li>objdump writes SGDT/SIDT/LGDT/LIDT as {@code sgdtd [eax]}; we write {@code sgdt fword ptr [eax]}
+ *       ({@code sgdtw fword ptr [eax]} under a 16-bit operand size in 32-bit code, which stores a 24-bit base;
+ *       {@code sgdtd} under a 32-bit one in 16-bit code).</li>
  *   <li>objdump writes a direct far pointer {@code 0x8:0x1000}; we write {@code 0008:00001000}.</li>
- *   <li>objdump writes {@code data16 jmp} for a short jump with an operand-size prefix; we write {@code jmpw}.</li>
+ *   <li>objdump writes {@code data16 jmp} for a short jump with an operand-size prefix; we write {@code jmpw}
+ *       ({@code data32 jmp} and {@code jmpd} in 16-bit code).</li>
+ *   <li>objdump writes prefix words in byte order ({@code data16 lock add}); we in a fixed order: lock, segment,
+ *       data16/data32, addr16/addr32, rep/repe/repne ({@code lock data16 add}).</li>
+ *   <li>BSWAP under a 16-bit operand size (undefined in the SDM): objdump names the 16-bit register
+ *       ({@code bswap cx}); we show the table's 32-bit register and the prefix ({@code data16 bswap ecx}).</li>
+ *   <li>A DS prefix on an indirect call/jmp is CET's {@code notrack} to objdump; to an IA-32 CPU it is a
+ *       segment override and we write it as one ({@code call dword ptr ds:[eax]}).</li>
+ *   <li>objdump reads {@code 66 0F 09} as an SSE-era mandatory-prefix opcode and prints {@code (bad)}; the
+ *       decoder (like a Pentium-era CPU) reads WBINVD with a needless prefix: {@code data16 wbinvd}.</li>
+ *   <li>objdump does not truncate the target of a rel8 branch (Jcc, JMP, LOOPcc, JECXZ) under a 16-bit operand
+ *       size; the CPU does (SDM Vol.2A Jcc/JMP/LOOP: {@code EIP <- EIP AND 0000FFFFH}) and so do we.</li>
  * </ol>
  */
 public final class Disassembler {
@@ -322,7 +338,11 @@ public final class Disassembler {
                 case "Gv": usedOpsize = true; return reg(d.opsize, d.reg);
                 case "Zb": return R8[d.reg];
                 case "Zv": usedOpsize = true; return reg(d.opsize, d.reg);
-                case "Zd": return R32[d.reg];
+                case "Zd": {
+                    // BSWAP is defined for 32 bits only: a prefix that selects them is doing its job.
+                    usedOpsize |= d.opsize == 4;
+                    return R32[d.reg];
+                }
                 case "Rd": return R32[d.rm];
                 case "Cd": return "cr" + d.reg;
                 case "Dd": return "dr" + d.reg;

@@ -36,11 +36,14 @@ import static org.junit.jupiter.api.Assertions.fail;
  * decoder rejects are drawn again. Each sits in its own 16-byte slot padded with NOPs, and one objdump
  * process disassembles the whole file, so a disagreement on length shows as a missing or extra line at a
  * slot instead of derailing the rest. objdump's text is rewritten by the spelling rules listed in
- * {@link Disassembler}'s class comment (each one counted) and must then equal ours exactly.
+ * {@link Disassembler}'s class comment (each one counted and printed) and must then equal ours exactly, as
+ * must the length. 32-bit code ({@code -mi386}) and 16-bit code ({@code -mi8086}) are checked with one objdump
+ * process each; the seed is fixed, and every mismatch is written to {@code target/disasm-objdump-mismatches-*.txt}.
  */
 class DisasmObjdumpTest {
     private static final long SEED = 0x4E7467617465L;   // "Ntgate"
     private static final int COUNT = 12_000;
+    private static final int COUNT_16 = 4_000;
     private static final int SLOT = 16;
     private static final String OBJDUMP = "/usr/bin/objdump";
 
@@ -51,18 +54,27 @@ class DisasmObjdumpTest {
     private record Case(int address, byte[] bytes, Insn insn, String ours) {}
 
     @Test
-    void agreesWithObjdumpOnRandomValidEncodings() throws Exception {
+    void agreesWithObjdumpOnRandomValidEncodingsIn32BitCode() throws Exception {
+        crossCheck(true, COUNT);
+    }
+
+    @Test
+    void agreesWithObjdumpOnRandomValidEncodingsIn16BitCode() throws Exception {
+        crossCheck(false, COUNT_16);
+    }
+
+    private void crossCheck(boolean code32, int count) throws Exception {
         Assumptions.assumeTrue(new File(OBJDUMP).canExecute(),
                 "objdump not found at " + OBJDUMP + ": install binutils to run the cross-check");
-        List<Case> cases = generate(new Random(SEED), COUNT);
+        List<Case> cases = generate(new Random(SEED), count, code32);
         byte[] image = new byte[cases.size() * SLOT];
         java.util.Arrays.fill(image, (byte) 0x90);
         for (Case c : cases) System.arraycopy(c.bytes, 0, image, c.address, c.bytes.length);
         Path bin = tmp.resolve("random.bin");
         Files.write(bin, image);
 
-        Map<Integer, String[]> dump = objdump(bin);
-        Normaliser norm = new Normaliser();
+        Map<Integer, String[]> dump = objdump(bin, code32 ? "i386" : "i8086");
+        Normaliser norm = new Normaliser(code32);
         List<String> mismatches = new ArrayList<>();
         int agreed = 0;
         for (Case c : cases) {
@@ -81,19 +93,20 @@ class DisasmObjdumpTest {
             if (problem == null) agreed++;
             else mismatches.add(String.format("%08x  %-30s ours: %-45s %s", c.address, hex(c.bytes), c.ours, problem));
         }
-        System.out.printf("objdump cross-check: %d encodings, %d agree, %d mismatches; spelling rules applied: %s%n",
+        String mode = code32 ? "32-bit" : "16-bit";
+        System.out.printf("objdump cross-check, " + mode + " code: %d encodings, %d agree, %d mismatches; spelling rules applied: %s%n",
                 cases.size(), agreed, mismatches.size(), norm.applied);
-        Files.write(Path.of("target", "disasm-objdump-mismatches.txt"), mismatches);
+        Files.write(Path.of("target", "disasm-objdump-mismatches-" + mode + ".txt"), mismatches);
         if (!mismatches.isEmpty()) {
-            fail(mismatches.size() + " of " + cases.size() + " encodings disagree with objdump; first 20:\n"
+            fail(mode + " code: " + mismatches.size() + " of " + cases.size() + " encodings disagree with objdump; first 20:\n"
                     + String.join("\n", mismatches.subList(0, Math.min(20, mismatches.size()))));
         }
     }
 
     // ---- generation ----
 
-    private static List<Case> generate(Random rnd, int count) {
-        Disassembler dis = new Disassembler();
+    private static List<Case> generate(Random rnd, int count, boolean code32) {
+        Disassembler dis = new Disassembler(code32, Disassembler.Symbolizer.NONE);
         List<OpcodeTable.Row> rows = new ArrayList<>();
         for (OpcodeTable.Row r : OpcodeTable.rows()) {
             if (r.op() >= Op.ESC_D8 && r.op() <= Op.ESC_DF) continue;   // x87: no FPU, not named
@@ -104,13 +117,13 @@ class DisasmObjdumpTest {
         while (out.size() < count) {
             if (++attempts > count * 50) throw new IllegalStateException("cannot generate valid encodings");
             OpcodeTable.Row row = rows.get(rnd.nextInt(rows.size()));
-            byte[] enc = encode(rnd, row);
+            byte[] enc = encode(rnd, row, code32);
             if (enc == null) continue;
             int address = out.size() * SLOT;
             Disassembler.Line line = dis.disassemble(enc, 0, address);
             if (!line.valid()) continue;
             byte[] b = line.bytes();
-            Insn insn = Decoder.decode(o -> b[o] & 0xFF, true);
+            Insn insn = Decoder.decode(o -> b[o] & 0xFF, code32);
             if (insn.row != row) continue;   // a prefix or the ModRM byte chose another row
             out.add(new Case(address, b, insn, line.text()));
         }
@@ -118,7 +131,7 @@ class DisasmObjdumpTest {
     }
 
     /** Random prefixes meaningful for {@code row}, its opcode, a ModRM byte and random trailing bytes. */
-    private static byte[] encode(Random rnd, OpcodeTable.Row row) {
+    private static byte[] encode(Random rnd, OpcodeTable.Row row, boolean code32) {
         boolean memoryForm = false;
         int modrm = -1;
         if (row.hasModrm()) {
@@ -152,7 +165,7 @@ class DisasmObjdumpTest {
         if (modrm >= 0) enc[n++] = (byte) modrm;
         while (n < enc.length) enc[n++] = (byte) rnd.nextInt(256);
         try {
-            Insn d = Decoder.decode(o -> enc[o] & 0xFF, true);
+            Insn d = Decoder.decode(o -> enc[o] & 0xFF, code32);
             return d.op == Op.INVALID ? null : java.util.Arrays.copyOf(enc, d.len);
         } catch (CpuFault tooLong) {
             return null;
@@ -164,8 +177,8 @@ class DisasmObjdumpTest {
     private static final Pattern LINE = Pattern.compile("^\\s*([0-9a-f]+):\\t([0-9a-f ]+)\\t(.*)$");
 
     /** Runs objdump once; address -> {bytes, text}. */
-    private static Map<Integer, String[]> objdump(Path bin) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(OBJDUMP, "-D", "-z", "-b", "binary", "-mi386", "-Mintel", "--insn-width=15",
+    private static Map<Integer, String[]> objdump(Path bin, String machine) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(OBJDUMP, "-D", "-z", "-b", "binary", "-m" + machine, "-Mintel", "--insn-width=15",
                 bin.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) fail("objdump failed: " + out);
@@ -188,6 +201,11 @@ class DisasmObjdumpTest {
     /** Rewrites objdump's text into our dialect by the documented rules, counting each rule that changed it. */
     static final class Normaliser {
         final Map<String, Integer> applied = new TreeMap<>();
+        private final boolean code32;
+
+        Normaliser(boolean code32) {
+            this.code32 = code32;
+        }
 
         private static final Set<String> PREFIX_WORDS = Set.of("lock", "rep", "repz", "repnz", "repe", "repne",
                 "cs", "ds", "es", "ss", "fs", "gs", "data16", "data32", "addr16", "addr32", "notrack");
@@ -199,7 +217,7 @@ class DisasmObjdumpTest {
                 Map.entry("pushaw", "pusha"), Map.entry("popaw", "popa"), Map.entry("pushfw", "pushf"),
                 Map.entry("popfw", "popf"), Map.entry("iretw", "iret"));
         private static final Set<String> BRANCHES = Set.of("jo", "jno", "jb", "jae", "je", "jne", "jbe", "ja", "js",
-                "jns", "jp", "jnp", "jl", "jge", "jle", "jg", "jmp", "jmpw", "call", "callw", "loop", "loope",
+                "jns", "jp", "jnp", "jl", "jge", "jle", "jg", "jmp", "jmpw", "jmpd", "call", "callw", "calld", "loop", "loope",
                 "loopne", "jecxz", "jcxz");
         private static final Pattern HEX = Pattern.compile("0x([0-9a-f]+)");
         private static final Pattern ABSOLUTE = Pattern.compile("\\b([cdefgs]s):0x([0-9a-f]+)");
@@ -236,13 +254,13 @@ class DisasmObjdumpTest {
             // operand-size prefix that changes nothing.
             if (mnem.equals("(bad)") && d.op == Op.WBINVD && c.bytes[0] == 0x66) {
                 count("14 66 0f 09");
-                prefixes.add("data16");
+                prefixes.add(code32 ? "data16" : "data32");
                 mnem = "wbinvd";
             }
             // Rule 6: 66 90 is xchg ax,ax to objdump, a nop with a needless prefix to us.
-            if (mnem.equals("xchg") && operands.equals("ax,ax") && d.op == Op.NOP) {
+            if (mnem.equals("xchg") && (operands.equals("ax,ax") || operands.equals("eax,eax")) && d.op == Op.NOP) {
                 count("6 xchg ax,ax");
-                prefixes.add("data16");
+                prefixes.add(code32 ? "data16" : "data32");
                 mnem = "nop";
                 operands = "";
             }
@@ -250,7 +268,7 @@ class DisasmObjdumpTest {
             // we name the table's Zd register and show the prefix.
             if (mnem.equals("bswap") && d.opsize == 2) {
                 count("12 bswap r16");
-                prefixes.add("data16");
+                if (code32) prefixes.add("data16");
                 operands = operands.equals("sp") || operands.equals("bp") || operands.equals("si")
                         || operands.equals("di") || operands.endsWith("x") ? "e" + operands : operands;
             }
@@ -261,13 +279,16 @@ class DisasmObjdumpTest {
                 if (operands.contains("[")) operands = operands.replaceFirst("\\[", "ds:[");
                 else prefixes.add("ds");
             }
-            // Rule 2: objdump writes addr16 on a moffs operand, whose four address digits show it already.
+            // Rule 2: objdump writes addr16 on a moffs operand (and, in 16-bit code, addr32 on any absolute
+            // address), whose digits show the address size already.
             boolean moffsForm = d.op == Op.MOV_ALOb || d.op == Op.MOV_ObAL || d.op == Op.MOV_eAXOv || d.op == Op.MOV_OveAX;
-            if (moffsForm && prefixes.remove("addr16")) count("2 moffs addr16");
+            boolean absolute = d.isMem() && d.base == Insn.NO_REG && d.index == Insn.NO_REG;
+            if (moffsForm && prefixes.remove("addr16")) count("2 absolute address size word");
+            if (!code32 && (moffsForm || absolute) && prefixes.remove("addr32")) count("2 absolute address size word");
             // Rule 10: "data16 jmp" (short jump with an operand-size prefix) is our jmpw.
-            if (mnem.equals("jmp") && prefixes.remove("data16")) {
+            if (mnem.equals("jmp") && prefixes.remove(code32 ? "data16" : "data32")) {
                 count("10 data16 jmp");
-                mnem = "jmpw";
+                mnem = code32 ? "jmpw" : "jmpd";
             }
             boolean branch = BRANCHES.contains(mnem);
             String stringBase = (d.row.attrs() & OpcodeTable.REPEATABLE) != 0 || d.op == Op.XLAT ? mnem : null;
@@ -354,7 +375,8 @@ class DisasmObjdumpTest {
                 count("5 condition codes");
                 mnem = CONDITION.get(mnem);
             }
-            if (SPELLING.containsKey(mnem)) {
+            // In 16-bit code objdump's pusha/pushad... are ours already.
+            if ((code32 || mnem.equals("fwait")) && SPELLING.containsKey(mnem)) {
                 count("6 " + mnem);
                 mnem = SPELLING.get(mnem);
             }
@@ -365,7 +387,7 @@ class DisasmObjdumpTest {
             // Rule 8: descriptor-table loads and stores.
             if (mnem.matches("[sl][gi]dt[wd]")) {
                 count("8 sgdt/sidt/lgdt/lidt");
-                if (mnem.endsWith("d")) mnem = mnem.substring(0, 4);
+                if (mnem.endsWith(code32 ? "d" : "w")) mnem = mnem.substring(0, 4);
                 operands = "fword ptr " + operands;
             }
             // Rule 7: repeat prefixes.

@@ -203,6 +203,7 @@ class DisasmVectorsTest {
         0f ab 08                | bts dword ptr [eax],ecx
         0f bc c1                | bsf eax,ecx
         0f c9                   | bswap ecx
+        66 0f c9                | data16 bswap ecx
         0f b1 0a                | cmpxchg dword ptr [edx],ecx
         86 e0                   | xchg al,ah
         93                      | xchg ebx,eax
@@ -265,6 +266,9 @@ class DisasmVectorsTest {
         e3 fe                   | jcxz 00000100
         c3                      | ret
         66 c3                   | retd
+        66 0f c9                | bswap ecx
+        0f c9                   | bswap ecx
+        9b                      | wait
         """;
 
     record Vector(String hex, String expected, boolean code32, int base) {
