@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             BenchCommand.class,
             BareCommand.class,
+            DisasmCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -31,6 +31,8 @@ public final class Decoder {
     private static final OpcodeTable.Row[][] GROUP1 = new OpcodeTable.Row[256][];
     private static final OpcodeTable.Row[][] GROUP2 = new OpcodeTable.Row[256][];
     private static final boolean[] PREFIX = new boolean[256];
+    /** By row index: the ModRM r/m field always names a register (the Rd operand of MOV CR/DR). */
+    private static final boolean[] REGISTER_ONLY = new boolean[OpcodeTable.rows().size()];
 
     static {
         // +r rows first, so that an exact row (90 NOP) can take its byte from a +r row (90+r XCHG).
@@ -60,6 +62,7 @@ public final class Decoder {
                 map[last] = r;
             }
         }
+        for (OpcodeTable.Row r : OpcodeTable.rows()) REGISTER_ONLY[r.index()] = List.of(r.operands()).contains("Rd");
         for (int p : new int[] {0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0x67, 0xF0, 0xF2, 0xF3}) PREFIX[p] = true;
     }
 
@@ -154,7 +157,9 @@ public final class Decoder {
         // Addressing (SDM Vol.2A 2.1.5, tables 2-1 and 2-2).
         int defaultSeg = Seg.DS;
         if (needModrm) {
-            if (mod == 3) {
+            if (mod == 3 || (row != null && REGISTER_ONLY[row.index()])) {
+                // MOV to/from CR and DR read ModRM.mod as 11 whatever it holds: no SIB, no displacement
+                // (SDM Vol.2B MOV--Move to/from Control Registers, "the 2 bits in the mod field are ignored").
                 d.rm = rmField;
             } else if (d.asize == 4) {
                 if (rmField == 4) {

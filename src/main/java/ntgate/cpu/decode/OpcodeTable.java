@@ -572,7 +572,10 @@ public final class OpcodeTable {
             lineNo++;
             String line = raw.strip();
             if (line.isEmpty() || line.startsWith("#")) continue;
+            // The mnemonic column may itself hold a '|' (cbw|cwde), so it is whatever lies between the first
+            // column and the last three.
             String[] cols = line.split("\\|", -1);
+            if (cols.length == 6) cols = new String[] {cols[0], cols[1] + "|" + cols[2], cols[3], cols[4], cols[5]};
             if (cols.length != 5) throw new IllegalStateException("opcode table line " + lineNo + ": " + line);
             String bytes = cols[0].strip();
             String mnem = cols[1].strip();
