@@ -45,9 +45,11 @@ public final class Decoder {
                 if (groups[last][r.modrmDigit()] != null) throw new IllegalStateException("row clash at " + r);
                 groups[last][r.modrmDigit()] = r;
             } else if (r.plusReg()) {
-                for (int i = 0; i < 8; i++) {
-                    if (map[last + i] != null) throw new IllegalStateException("row clash at " + r);
-                    map[last + i] = r;
+                // The register is the low three bits, so a +r row covers its byte up to the end of its
+                // aligned group of eight: 91+r (XCHG) is 91..97 and leaves 90 to NOP and 98 to CBW.
+                for (int b2 = last; b2 <= (last | 7); b2++) {
+                    if (map[b2] != null) throw new IllegalStateException("row clash at " + r);
+                    map[b2] = r;
                 }
             } else {
                 if (map[last] != null || groups[last] != null) throw new IllegalStateException("row clash at " + r);

@@ -572,6 +572,10 @@ public final class OpcodeTable {
             String line = raw.strip();
             if (line.isEmpty() || line.startsWith("#")) continue;
             String[] cols = line.split("\\|", -1);
+            // The mnemonic column may itself hold "a|b" (16|32 spellings): then the line has six fields.
+            if (cols.length == 6) {
+                cols = new String[] {cols[0], cols[1].strip() + "|" + cols[2].strip(), cols[3], cols[4], cols[5]};
+            }
             if (cols.length != 5) throw new IllegalStateException("opcode table line " + lineNo + ": " + line);
             String bytes = cols[0].strip();
             String mnem = cols[1].strip();
