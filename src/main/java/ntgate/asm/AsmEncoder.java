@@ -320,7 +320,7 @@ final class AsmEncoder {
         if (RV_MW.contains(row.opName())) return true;
         for (String c : row.operands()) {
             switch (c) {
-                case "Ev", "Gv", "Zv", "Iz", "Iv", "Ov", "eAX", "Ibs", "Ap", "Mp", "Ma", "Xv", "Yv" -> {
+                case "Ev", "Gv", "Zv", "Zd", "Iz", "Iv", "Ov", "eAX", "Ibs", "Ap", "Mp", "Ma", "Xv", "Yv" -> {
                     return true;
                 }
                 default -> { }
@@ -578,6 +578,8 @@ final class AsmEncoder {
                         }
                     }
                     case "Zb", "Zv", "Zd" -> {
+                        // Zd (BSWAP) is a 32-bit register at a 32-bit operand size: 66 0F C8+r in 16-bit code.
+                        if (code.equals("Zd") && os != 32) return null;
                         int want = code.equals("Zb") ? 1 : code.equals("Zd") ? 4 : os / 8;
                         if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.GPR || r.reg.size() != want) return null;
                         // The register replaces the low three bits: 91+r with EAX gives 90, which is

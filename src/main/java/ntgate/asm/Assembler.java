@@ -57,6 +57,11 @@ public final class Assembler {
     private Map<String, Long> syms;
     private Map<String, Integer> symLines;
     private Map<String, Long> prevSectionAddr = new HashMap<>();
+    /** Labels: the section each was defined in (this pass and the one before). */
+    private Map<String, String> labelSection = new HashMap<>(), prevLabelSection = new HashMap<>();
+    /** Where each statement started on the previous pass and on this one (-1: not reached). */
+    private long[] prevStart, start;
+    private int curIndex;
     private Map<String, SecBuf> secs;
     private SecBuf cur;
     private List<AsmError> errs;
@@ -82,6 +87,9 @@ public final class Assembler {
         parser.parse(source);
         this.statements = parser.statements;
         this.sticky = new long[statements.size()][1];
+        this.prevStart = new long[statements.size()];
+        this.start = new long[statements.size()];
+        Arrays.fill(prevStart, -1);
         this.base = parser.org != null ? parser.org : opts.base();
     }
 
@@ -117,6 +125,8 @@ public final class Assembler {
             boolean same = syms.equals(prevSyms) && addrs.equals(prevSectionAddr) && Arrays.deepEquals(before, sticky);
             prevSyms = syms;
             prevSectionAddr = addrs;
+            prevLabelSection = labelSection;
+            prevStart = start.clone();
             before = copy(sticky);
             if (same && pass > 1) {
                 converged = true;
@@ -196,11 +206,15 @@ public final class Assembler {
         errs = new ArrayList<>();
         records = new ArrayList<>();
         secs = new LinkedHashMap<>();
+        labelSection = new HashMap<>();
+        Arrays.fill(start, -1);
         for (var e : parser.sections.entrySet()) secs.put(e.getKey(), new SecBuf(e.getValue()));
         cur = secs.get(".text");
         for (int i = 0; i < statements.size(); i++) {
             AsmStatement st = statements.get(i);
             curSrc = st.src();
+            curIndex = i;
+            start[i] = here();
             try {
                 statement(st, i);
             } catch (AsmFail f) {
@@ -240,7 +254,14 @@ public final class Assembler {
         public Long symbol(String name, int col) {
             String full = name.startsWith(".") ? curSrc.scope() + name : name;
             Long v = syms.get(full);
-            if (v == null) v = prevSyms.get(full);
+            if (v == null) {
+                v = prevSyms.get(full);
+                // A label not yet reached on this pass moved at least as far as this statement did since
+                // the last pass (lengths only grow), so size decisions made with it are never too narrow.
+                if (v != null && cur.info.name.equals(prevLabelSection.get(full)) && prevStart[curIndex] >= 0) {
+                    v += start[curIndex] - prevStart[curIndex];
+                }
+            }
             if (v == null && !name.startsWith(".")) {
                 OptionalLong r = resolve(full);
                 if (r.isPresent()) v = r.getAsLong();
@@ -276,6 +297,7 @@ public final class Assembler {
     private void statement(AsmStatement st, int index) {
         if (st instanceof AsmStatement.Label l) {
             define(l.name(), here(), l.col());
+            labelSection.put(l.name(), cur.info.name);
         } else if (st instanceof AsmStatement.Equ q) {
             AsmExpr.Value v = q.expr().eval(ctx);
             if (v.hasRegs()) throw new AsmFail(q.expr().col(), "registers are not allowed in 'equ'");
