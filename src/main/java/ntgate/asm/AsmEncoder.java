@@ -396,7 +396,7 @@ final class AsmEncoder {
         long scale = 1;
         if (regs.size() > 2) throw new AsmFail(col, "invalid effective address: more than two registers");
         if (regs.size() == 1) {
-            if (coefs.get(0) == 1) base = regs.get(0) - 8;
+            if (coefs.get(0) == 1 && !m.src.nosplit()) base = regs.get(0) - 8;
             else {
                 index = regs.get(0) - 8;
                 scale = coefs.get(0);
@@ -556,7 +556,12 @@ final class AsmEncoder {
                             case "Ma" -> os / 4;
                             default -> 0;
                         };
-                        if (m.src.size() != 0 && msz != 0 && m.src.size() != msz && !(code.equals("Mp") && m.src.size() == os / 8)) return null;
+                        if (code.equals("Mp")) {
+                            // "jmp dword far [bx]": the size names the offset, so it picks the operand size.
+                            if (m.src.size() != 0 && m.src.size() != os / 8) return null;
+                        } else if (m.src.size() != 0 && msz != 0 && m.src.size() != msz) {
+                            return null;
+                        }
                         c.memSize = msz;
                         if (i == 0) c.memDest = true;
                         rm = op;
