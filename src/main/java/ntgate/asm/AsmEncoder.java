@@ -237,6 +237,7 @@ final class AsmEncoder {
         String rangeMsg = null;
         int rangeCol = st.col();
         boolean commutative = (mn.equals("xchg") || mn.equals("test")) && ops.size() == 2;
+        boolean hasNear = forms.stream().anyMatch(f -> java.util.Arrays.asList(f.row().operands()).contains("Jz"));
         for (Form form : forms) {
             OpcodeTable.Row row = form.row;
             String[] codes = row.operands();
@@ -257,6 +258,7 @@ final class AsmEncoder {
                     }
                     Try tr = new Try(row, written == 0 ? new String[0] : codes, ordered, ordAddrs, os, bits, a, address, sticky, swap == 1);
                     tr.fixedPrefixes = (rep != 0 ? 1 : 0) + (lock ? 1 : 0) + (segWord != null ? 1 : 0);
+                    tr.hasNear = hasNear;
                     Cand c = tr.run();
                     if (c == null) {
                         if (tr.rangeMsg != null) {
@@ -487,6 +489,8 @@ final class AsmEncoder {
         final boolean swapped;
         /** LOCK/REP/segment prefix bytes in front of this candidate (they move the end of a branch). */
         int fixedPrefixes;
+        /** The mnemonic has a rel16/32 form too (jmp, jcc); loop and jecxz have only rel8. */
+        boolean hasNear;
         String rangeMsg;
         int rangeCol;
 
@@ -593,6 +597,11 @@ final class AsmEncoder {
                     }
                     case "Sw" -> {
                         if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.SREG) return null;
+                        if (i == 0 && r.reg.num() == 1) {
+                            rangeMsg = "cs cannot be loaded with mov (the CPU raises #UD)";
+                            rangeCol = r.col;
+                            return null;
+                        }
                         regField = r.reg.num();
                     }
                     case "Cd", "Dd" -> {
@@ -637,11 +646,6 @@ final class AsmEncoder {
                         if (!(op instanceof I im) || im.src.size() != 0 && im.src.size() != os / 8) return null;
                         if (code.equals("Jb") && im.src.jump() == AsmOperand.ImmOp.NEAR) return null;
                         if (code.equals("Jz") && im.src.jump() == AsmOperand.ImmOp.SHORT) return null;
-                        if (code.equals("Jb") && im.src.jump() != AsmOperand.ImmOp.SHORT && stuck(sticky, im.idx, NOT_SHORT)) {
-                            rangeMsg = "jump target out of range of a short jump";
-                            rangeCol = im.col;
-                            return null;
-                        }
                     }
                     case "Ob", "Ov" -> {
                         if (!(op instanceof M m) || m.src.far()) return null;
@@ -700,7 +704,7 @@ final class AsmEncoder {
                         if (n == 1) {
                             boolean fits = rel >= -128 && rel <= 127;
                             if (!im.unknown && !fits) {
-                                if (im.src.jump() == AsmOperand.ImmOp.SHORT) {
+                                if (im.src.jump() == AsmOperand.ImmOp.SHORT || !hasNear) {
                                     c.problems.add(new AsmFail(im.col, "short jump out of range (target is " + rel + " bytes away, -128..127)"));
                                 } else {
                                     stick(sticky, im.idx, NOT_SHORT);
@@ -708,6 +712,11 @@ final class AsmEncoder {
                                     rangeCol = im.col;
                                     return null;
                                 }
+                            } else if (im.src.jump() != AsmOperand.ImmOp.SHORT && stuck(sticky, im.idx, NOT_SHORT)) {
+                                // Once near, stays near: the layout only grows.
+                                rangeMsg = "jump target out of range of a short jump";
+                                rangeCol = im.col;
+                                return null;
                             }
                         } else if (n == 2 && !im.unknown && (rel < -32768 || rel > 32767)) {
                             // A 16-bit IP wraps, so a 16-bit displacement reaches everything in the segment.

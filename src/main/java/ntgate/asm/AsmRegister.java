@@ -52,12 +52,14 @@ record AsmRegister(String name, Kind kind, int num, int size) {
     }
 
     /**
-     * True when {@code name} looks like a mistyped register (used to word the error for an undefined name):
-     * two or three letters one edit away from a register name.
+     * True when {@code name}, written where an operand goes, looks like a mistyped register (used to word
+     * the error for an undefined name): two or three letters one letter away from a register name, or a
+     * 32-bit register shape such as {@code exz} or {@code ezx}.
      */
     static boolean looksLikeRegister(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         if (n.length() < 2 || n.length() > 3 || !n.chars().allMatch(Character::isLetter)) return false;
+        if (n.length() == 3 && n.charAt(0) == 'e' && (n.charAt(1) == 'x' || "xpi".indexOf(n.charAt(2)) >= 0)) return true;
         for (String r : BY_NAME.keySet()) {
             if (r.length() == n.length() && !r.startsWith("cr") && !r.startsWith("dr")) {
                 int diff = 0;

@@ -62,6 +62,8 @@ public final class Assembler {
     /** Where each statement started on the previous pass and on this one (-1: not reached). */
     private long[] prevStart, start;
     private int curIndex;
+    /** True while a bare name (an operand that is just one name) is evaluated: it may be a mistyped register. */
+    private boolean bareOperand;
     private Map<String, SecBuf> secs;
     private SecBuf cur;
     private List<AsmError> errs;
@@ -267,7 +269,7 @@ public final class Assembler {
                 if (r.isPresent()) v = r.getAsLong();
             }
             if (v == null) {
-                if (!name.startsWith(".") && AsmRegister.looksLikeRegister(name)) error(col, "unknown register '" + name + "'");
+                if (bareOperand && AsmRegister.looksLikeRegister(name)) error(col, "unknown register '" + name + "'");
                 else error(col, "undefined symbol '" + full + "'");
             }
             return v;
@@ -392,7 +394,13 @@ public final class Assembler {
             }
             if (!ok) return;
             AsmEncoder.Encoded enc = AsmEncoder.encode(in, ops, here(), sticky[index]);
-            for (AsmFail f : enc.errors()) error(f.col, f.getMessage());
+            // With an undefined name among the operands its own error says what is wrong; a failed
+            // operand match would only repeat it.
+            boolean undefined = ops.stream().anyMatch(o -> o instanceof AsmEncoder.I i && i.unknown()
+                    || o instanceof AsmEncoder.F f && f.unknown() || o instanceof AsmEncoder.M m && m.addr().unknown());
+            if (!(undefined && enc.bytes() == null)) {
+                for (AsmFail f : enc.errors()) error(f.col, f.getMessage());
+            }
             if (enc.bytes() == null) return;
             emit(enc.bytes(), in.src(), enc.row());
         }
@@ -402,7 +410,13 @@ public final class Assembler {
         if (op instanceof AsmOperand.RegOp r) return new AsmEncoder.R(r.reg(), r.col());
         if (op instanceof AsmOperand.MemOp m) return new AsmEncoder.M(m, m.addr().eval(ctx), idx, m.col());
         if (op instanceof AsmOperand.ImmOp im) {
-            AsmExpr.Value v = im.expr().eval(ctx);
+            bareOperand = im.expr() instanceof AsmExpr.Sym && im.size() == 0 && im.jump() == 0;
+            AsmExpr.Value v;
+            try {
+                v = im.expr().eval(ctx);
+            } finally {
+                bareOperand = false;
+            }
             if (v.hasRegs()) throw new AsmFail(im.col(), "a register cannot be part of an immediate (use [..] for an address)");
             return new AsmEncoder.I(v.constant(), v.unknown(), im, idx, im.col());
         }

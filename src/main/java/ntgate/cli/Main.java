@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "Instruction-level emulator of the Windows XP SP3 x86 system-call gate.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            AsmCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
