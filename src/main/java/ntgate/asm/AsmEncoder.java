@@ -256,7 +256,7 @@ final class AsmEncoder {
                         ordAddrs = new HashMap<>();
                         for (var e : addrs.entrySet()) ordAddrs.put(1 - e.getKey(), e.getValue());
                     }
-                    Try tr = new Try(row, written == 0 ? new String[0] : codes, ordered, ordAddrs, os, bits, a, address, sticky, swap == 1);
+                    Try tr = new Try(row, written == 0 ? new String[0] : codes, ordered, ordAddrs, os, bits, a, address, sticky);
                     tr.fixedPrefixes = (rep != 0 ? 1 : 0) + (lock ? 1 : 0) + (segWord != null ? 1 : 0);
                     tr.hasNear = hasNear;
                     Cand c = tr.run();
@@ -486,7 +486,6 @@ final class AsmEncoder {
         final int os, bits, forcedAsize;
         final long address;
         final long[] sticky;
-        final boolean swapped;
         /** LOCK/REP/segment prefix bytes in front of this candidate (they move the end of a branch). */
         int fixedPrefixes;
         /** The mnemonic has a rel16/32 form too (jmp, jcc); loop and jecxz have only rel8. */
@@ -495,7 +494,7 @@ final class AsmEncoder {
         int rangeCol;
 
         Try(OpcodeTable.Row row, String[] codes, List<Opnd> ops, Map<Integer, Addr> addrs, int os, int bits,
-            int forcedAsize, long address, long[] sticky, boolean swapped) {
+            int forcedAsize, long address, long[] sticky) {
             this.row = row;
             this.codes = codes;
             this.ops = ops;
@@ -505,7 +504,6 @@ final class AsmEncoder {
             this.forcedAsize = forcedAsize;
             this.address = address;
             this.sticky = sticky;
-            this.swapped = swapped;
         }
 
         Cand run() {
