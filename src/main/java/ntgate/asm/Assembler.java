@@ -43,6 +43,8 @@ import java.util.Set;
  */
 public final class Assembler {
     private static final int MAX_PASSES = 64;
+    /** The largest repeat count, reservation or alignment (16 MiB): beyond it a source is surely wrong. */
+    private static final long MAX_COUNT = 1 << 24;
 
     private final AsmOptions opts;
     private final String file;
@@ -292,7 +294,7 @@ public final class Assembler {
         if (v.hasRegs()) throw new AsmFail(e.col(), "registers are not allowed in " + what);
         if (v.unknown()) return 0;
         if (v.constant() < 0) throw new AsmFail(e.col(), what + " is negative (" + v.constant() + ")");
-        if (v.constant() > 1 << 24) throw new AsmFail(e.col(), what + " is too large (" + v.constant() + ")");
+        if (v.constant() > MAX_COUNT) throw new AsmFail(e.col(), what + " is too large (" + v.constant() + ", at most " + MAX_COUNT + ")");
         return v.constant();
     }
 
@@ -309,12 +311,13 @@ public final class Assembler {
         } else if (st instanceof AsmStatement.Align a) {
             long n = count(a.boundary(), "the alignment");
             if (n == 0 || Long.bitCount(n) != 1) throw new AsmFail(a.boundary().col(), "alignment must be a power of two, not " + n);
-            cur.align = (int) Math.max(cur.align, Math.min(n, 1 << 30));
+            cur.align = (int) Math.max(cur.align, n);
             long pad = (n - (here() - sectionAddress(cur)) % n) % n;
             if (cur.info.nobits || a.reserve()) reserve(pad, a.src());
             else emit(filled(pad, (byte) 0x90), st.src(), null);
         } else if (st instanceof AsmStatement.Reserve r) {
             long n = count(r.count(), "the count") * r.unit() * count(r.times(), "the 'times' count");
+            if (n > MAX_COUNT) throw new AsmFail(r.col(), "reservation of " + n + " bytes is too large (at most " + MAX_COUNT + ")");
             reserve(n, r.src());
         } else if (st instanceof AsmStatement.Data d) {
             data(d);
@@ -371,6 +374,9 @@ public final class Assembler {
                 }
                 b.le(x, d.unit());
             }
+            if (t == 0 && (long) b.size() * times > MAX_COUNT) {
+                throw new AsmFail(d.col(), "data of " + (long) b.size() * times + " bytes is too large (at most " + MAX_COUNT + ")");
+            }
             all.add(b.bytes());
             cur.bytes.add(b.bytes());
             cur.size += b.size();
@@ -402,6 +408,9 @@ public final class Assembler {
                 for (AsmFail f : enc.errors()) error(f.col, f.getMessage());
             }
             if (enc.bytes() == null) return;
+            if (t == 0 && (long) enc.bytes().length * times > MAX_COUNT) {
+                throw new AsmFail(in.timesCol(), "'times' of " + (long) enc.bytes().length * times + " bytes is too large (at most " + MAX_COUNT + ")");
+            }
             emit(enc.bytes(), in.src(), enc.row());
         }
     }

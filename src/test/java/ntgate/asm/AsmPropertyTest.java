@@ -79,6 +79,10 @@ class AsmPropertyTest {
         clean("db " + "1,".repeat(5000) + "1", "long data line");
         clean("resb 0xffffffffffff", "huge reservation");
         clean("align 0x80000000", "huge alignment");
+        clean("nop\nalign 0x1000000", "largest alignment after code");
+        clean("nop\nalign 0x2000000", "too large an alignment after code");
+        clean("times 0x1000000 dd 1, 2, 3, 4", "many repetitions");
+        clean("resd 0x1000000", "large reservation in progbits");
         clean("mov eax, [0x123456789]", "displacement beyond 32 bits");
         clean("jmp 0x123456789", "target beyond 32 bits");
         clean("\u0000\u00ff\uffff", "control characters");
