@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             BareCommand.class,
             DisasmCommand.class,
+            AsmCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,840 @@
+package ntgate.asm;
+
+import ntgate.cpu.decode.OpcodeTable;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Chooses and encodes the form of one instruction, reading every encoding from {@link OpcodeTable}: this
+ * class holds no opcodes. It indexes the table by mnemonic, tries each row (and each operand size a 'v'
+ * row allows) against the written operands, encodes every row that fits and keeps the best one.
+ *
+ * <h2>Which encoding wins (NASM's choices are the canonical ones)</h2>
+ * <ol>
+ *   <li>An operand size that nothing written fixes is the BITS size (so {@code push 0x1234} is {@code 68},
+ *       not {@code 66 68}).</li>
+ *   <li>Then the shortest encoding: {@code 83 /0 ib} before {@code 05 id} before {@code 81 /0 id},
+ *       {@code 40+r} before {@code FF /0}, {@code D1 /4} for a shift by the constant 1, the moffs forms
+ *       {@code A0..A3} for an address without registers, {@code EB} before {@code E9}.</li>
+ *   <li>Then table order: for register-to-register forms the {@code Ev,Gv} row ({@code 01}, {@code 89})
+ *       comes before {@code Gv,Ev}, as NASM emits; the aliases {@code 82 /digit}, {@code F6 /1},
+ *       {@code F7 /1} and {@code SAL /6} never win.</li>
+ *   <li>{@code xchg} and {@code test} are commutative; for {@code xchg reg,reg} NASM puts the first operand
+ *       in ModRM.reg, for {@code test} in ModRM.rm.</li>
+ * </ol>
+ *
+ * <h2>Operand codes the table simplifies</h2>
+ * The SDM's opcode map gives SLDT, STR and SMSW (and MOV Ev,Sw) as {@code Rv/Mw}: a register operand takes
+ * the operand size ({@code sldt ax} is {@code 66 0F 00 C0}), a memory operand is always a word without a
+ * prefix. The table writes {@code Ew}/{@code Ev}; this class applies the Rv/Mw reading to those four rows.
+ *
+ * <h2>Sizes that can change between passes</h2>
+ * Displacements, sign-extended immediates, the constant-1 shift form and short branches depend on values
+ * that settle only over several passes. Each statement keeps sticky bits ({@code sticky}): once a value
+ * has been seen not to fit the narrow form it never uses it again, so lengths only grow and the layout
+ * reaches a fixed point (jumps start short and grow as needed).
+ */
+final class AsmEncoder {
+    private AsmEncoder() {}
+
+    /** One way to spell a row: the row and the operand size the spelling fixes (0: free). */
+    record Form(OpcodeTable.Row row, int opsize) {}
+
+    /** A NASM spelling that maps to another mnemonic, optionally with an address size or a prefix byte. */
+    record Alias(String target, int asize, int prefix) {}
+
+    private static final Map<String, List<Form>> FORMS = new HashMap<>();
+    private static final Map<String, Alias> ALIASES = new HashMap<>();
+    private static final Set<String> RV_MW = Set.of("MOV_EwSw", "SLDT_Ew", "STR_Ew", "SMSW_Ew");
+    /** The x87 escape rows carry no mnemonics NASM knows: ntgate has no FPU. SAL /6 is spelled as SHL /4. */
+    private static final Set<String> NOT_ASSEMBLED = Set.of("fpu", "sal");
+
+    static {
+        for (OpcodeTable.Row r : OpcodeTable.rows()) {
+            if (NOT_ASSEMBLED.contains(r.mnemonic32())) continue;
+            String m16 = r.mnemonic16(), m32 = r.mnemonic32();
+            if (m16.equals(m32)) {
+                add(m32, new Form(r, 0));
+            } else if (m32.equals(m16 + "d")) {
+                // NASM: pusha/pushf/iret take the BITS size; pushaw/pushad fix it.
+                add(m16, new Form(r, 0));
+                add(m16 + "w", new Form(r, 16));
+                add(m32, new Form(r, 32));
+            } else {
+                add(m16, new Form(r, 16));
+                add(m32, new Form(r, 32));
+            }
+        }
+        String[][] cc = {
+            {"b", "c", "nae"}, {"ae", "nb", "nc"}, {"z", "e"}, {"nz", "ne"}, {"be", "na"}, {"a", "nbe"},
+            {"p", "pe"}, {"np", "po"}, {"l", "nge"}, {"ge", "nl"}, {"le", "ng"}, {"g", "nle"},
+        };
+        for (String head : new String[] {"j", "set", "cmov"}) {
+            for (String[] names : cc) {
+                for (int i = 1; i < names.length; i++) ALIASES.put(head + names[i], new Alias(head + names[0], 0, 0));
+            }
+        }
+        ALIASES.put("sal", new Alias("shl", 0, 0));
+        ALIASES.put("xlat", new Alias("xlatb", 0, 0));
+        ALIASES.put("icebp", new Alias("int1", 0, 0));
+        ALIASES.put("int01", new Alias("int1", 0, 0));
+        ALIASES.put("retn", new Alias("ret", 0, 0));
+        ALIASES.put("loopz", new Alias("loope", 0, 0));
+        ALIASES.put("loopnz", new Alias("loopne", 0, 0));
+        ALIASES.put("fwait", new Alias("wait", 0, 0));
+        ALIASES.put("jcxz", new Alias("jecxz", 16, 0));      // E3 tests CX or ECX by the address size
+        ALIASES.put("jecxz", new Alias("jecxz", 32, 0));
+        ALIASES.put("pause", new Alias("nop", 0, 0xF3));     // SDM: PAUSE is F3 90
+    }
+
+    private static void add(String mnemonic, Form f) {
+        FORMS.computeIfAbsent(mnemonic, k -> new ArrayList<>()).add(f);
+    }
+
+    static boolean isMnemonic(String lower) {
+        return FORMS.containsKey(lower) || ALIASES.containsKey(lower);
+    }
+
+    /** All mnemonics the assembler accepts (table spellings and NASM aliases). */
+    static Set<String> mnemonics() {
+        Set<String> s = new HashSet<>(FORMS.keySet());
+        s.addAll(ALIASES.keySet());
+        return s;
+    }
+
+    // ---- evaluated operands ----
+
+    /** An operand after its expressions were evaluated on this pass. {@code idx} is its position. */
+    sealed interface Opnd {
+        int col();
+    }
+
+    record R(AsmRegister reg, int col) implements Opnd {}
+
+    record I(long v, boolean unknown, AsmOperand.ImmOp src, int idx, int col) implements Opnd {}
+
+    record F(long seg, long off, boolean unknown, AsmOperand.FarOp src, int col) implements Opnd {}
+
+    /** A memory operand before its address size is known (registers decide it). */
+    record M(AsmOperand.MemOp src, AsmExpr.Value addr, int idx, int col) implements Opnd {}
+
+    /** An analysed address. base/index are register numbers or -1; scale is a shift count. */
+    record Addr(int asize, int base, int index, int scale, long disp, boolean known, int forced) {
+        boolean noRegs() {
+            return base < 0 && index < 0;
+        }
+    }
+
+    /** The result: bytes and the row, or the errors that stopped it. */
+    record Encoded(byte[] bytes, OpcodeTable.Row row, List<AsmFail> errors) {}
+
+    // Sticky bits per operand (8 bits each): the value was seen not to fit the narrow form.
+    static final int NOT_ONE = 0, NOT_B16 = 1, NOT_B32 = 2, NOT_ZERO = 3, NOT_D8 = 4, NOT_SHORT = 5;
+
+    private static boolean stuck(long[] sticky, int idx, int bit) {
+        return (sticky[0] >>> (idx * 8 + bit) & 1) != 0;
+    }
+
+    private static void stick(long[] sticky, int idx, int bit) {
+        sticky[0] |= 1L << (idx * 8 + bit);
+    }
+
+    static boolean fitsSigned8(long v, int os) {
+        if (os == 16) return v >= -32768 && v <= 0xFFFF && (short) v >= -128 && (short) v <= 127;
+        return v >= Integer.MIN_VALUE && v <= 0xFFFFFFFFL && (int) v >= -128 && (int) v <= 127;
+    }
+
+    // ---- the entry point ----
+
+    /**
+     * Encodes one instruction at {@code address}.
+     *
+     * @param sticky the statement's sticky narrow-form bits, updated here
+     */
+    static Encoded encode(AsmStatement.Insn st, List<Opnd> opsIn, long address, long[] sticky) {
+        int bits = st.bits();
+        List<AsmFail> errs = new ArrayList<>();
+        String mn = st.mnemonic();
+        int forcedAsize = 0, extra = 0;
+        Alias alias = ALIASES.get(mn);
+        if (alias != null) {
+            mn = alias.target;
+            forcedAsize = alias.asize;
+            extra = alias.prefix;
+        }
+
+        // Prefix words.
+        int rep = extra, o = 0, a = 0;
+        boolean lock = false;
+        AsmRegister segWord = null;
+        for (String p : st.prefixes()) {
+            switch (p) {
+                case "rep", "repe", "repz" -> rep = 0xF3;
+                case "repne", "repnz" -> rep = 0xF2;
+                case "lock" -> lock = true;
+                case "o16" -> o = 16;
+                case "o32" -> o = 32;
+                case "a16" -> a = 16;
+                case "a32" -> a = 32;
+                default -> {
+                    if (segWord != null) return fail(st.col(), "two segment prefixes");
+                    segWord = AsmRegister.lookup(p);
+                }
+            }
+        }
+        if (a != 0 && forcedAsize != 0 && a != forcedAsize) return fail(st.col(), "impossible combination of address sizes");
+        if (a == 0) a = forcedAsize;
+        if (mn.isEmpty()) {
+            Buf b = new Buf();
+            prefixBytes(b, rep, lock, segWord, o != 0 && o != bits, a != 0 && a != bits);
+            return new Encoded(b.bytes(), null, errs);
+        }
+
+        // NASM's shorthand forms.
+        List<Opnd> ops = new ArrayList<>(opsIn);
+        if ((mn.equals("aam") || mn.equals("aad")) && ops.isEmpty()) {
+            ops.add(new I(10, false, new AsmOperand.ImmOp(new AsmExpr.Num(10, st.col()), 0, false, 0, st.col()), 0, st.col()));
+        }
+        if (mn.equals("imul") && ops.size() == 2 && ops.get(1) instanceof I && ops.get(0) instanceof R) {
+            ops.add(1, ops.get(0));
+        }
+
+        // Addresses, and the sticky narrow-form bits from this pass's values.
+        Map<Integer, Addr> addrs = new LinkedHashMap<>();
+        for (int i = 0; i < ops.size(); i++) {
+            Opnd op = ops.get(i);
+            if (op instanceof M m) {
+                Addr ad;
+                try {
+                    ad = analyse(m, bits, a);
+                } catch (AsmFail f) {
+                    return new Encoded(null, null, List.of(f));
+                }
+                addrs.put(i, ad);
+                if (ad.known) {
+                    if (ad.disp != 0) stick(sticky, i, NOT_ZERO);
+                    if (!fitsSigned8(ad.disp, ad.asize == 16 ? 16 : 32)) stick(sticky, i, NOT_D8);
+                }
+            } else if (op instanceof I im && !im.unknown) {
+                if (im.v != 1) stick(sticky, i, NOT_ONE);
+                if (!fitsSigned8(im.v, 16)) stick(sticky, i, NOT_B16);
+                if (!fitsSigned8(im.v, 32)) stick(sticky, i, NOT_B32);
+            }
+        }
+        for (Opnd op : ops) {
+            if (op instanceof M m && segWord != null && m.src.seg() != null) return fail(m.col(), "two segment overrides");
+        }
+
+        List<Form> forms = FORMS.get(mn);
+        Cand best = null;
+        List<Cand> all = new ArrayList<>();
+        String rangeMsg = null;
+        int rangeCol = st.col();
+        boolean commutative = (mn.equals("xchg") || mn.equals("test")) && ops.size() == 2;
+        boolean hasNear = forms.stream().anyMatch(f -> java.util.Arrays.asList(f.row().operands()).contains("Jz"));
+        for (Form form : forms) {
+            OpcodeTable.Row row = form.row;
+            String[] codes = row.operands();
+            boolean implicit = false;
+            for (String c : codes) if (c.startsWith("X") || c.startsWith("Y")) implicit = true;
+            int written = implicit ? 0 : codes.length;
+            if (written != ops.size()) continue;
+            boolean dep = osDependent(row);
+            int[] sizes = form.opsize != 0 ? new int[] {form.opsize} : dep ? new int[] {bits, bits == 32 ? 16 : 32} : new int[] {o != 0 ? o : bits};
+            for (int os : sizes) {
+                if (o != 0 && os != o) continue;
+                for (int swap = 0; swap < (commutative ? 2 : 1); swap++) {
+                    List<Opnd> ordered = swap == 1 ? List.of(ops.get(1), ops.get(0)) : ops;
+                    Map<Integer, Addr> ordAddrs = addrs;
+                    if (swap == 1) {
+                        ordAddrs = new HashMap<>();
+                        for (var e : addrs.entrySet()) ordAddrs.put(1 - e.getKey(), e.getValue());
+                    }
+                    Try tr = new Try(row, written == 0 ? new String[0] : codes, ordered, ordAddrs, os, bits, a, address, sticky);
+                    tr.fixedPrefixes = (rep != 0 ? 1 : 0) + (lock ? 1 : 0) + (segWord != null ? 1 : 0);
+                    tr.hasNear = hasNear;
+                    Cand c = tr.run();
+                    if (c == null) {
+                        if (tr.rangeMsg != null) {
+                            rangeMsg = tr.rangeMsg;
+                            rangeCol = tr.rangeCol;
+                        }
+                        continue;
+                    }
+                    c.osPenalty = os == bits ? 0 : 1;
+                    c.swapPenalty = mn.equals("xchg") ? 1 - swap : swap;
+                    all.add(c);
+                }
+            }
+        }
+        if (all.isEmpty()) {
+            if (rangeMsg != null) return fail(rangeCol, rangeMsg);
+            return fail(st.col(), "invalid combination of opcode and operands: " + describe(st.mnemonic(), ops));
+        }
+        // An unsized memory operand must not leave the operand size open (NASM: "operation size not specified").
+        for (int i = 0; i < ops.size(); i++) {
+            if (ops.get(i) instanceof M m && m.src.size() == 0 && !m.src.far()) {
+                Set<Integer> sizes = new HashSet<>();
+                for (Cand c : all) if (c.memSize != 0) sizes.add(c.memSize);
+                if (sizes.size() > 1) {
+                    if (mn.equals("jmp") || mn.equals("call")) {
+                        all.removeIf(c -> c.osPenalty != 0);
+                    } else {
+                        return fail(m.col(), "operation size not specified for the memory operand (write byte, word or dword)");
+                    }
+                }
+            }
+        }
+        for (Cand c : all) {
+            if (best == null || c.better(best)) best = c;
+        }
+        if (lock && ((best.row.attrs() & OpcodeTable.LOCKABLE) == 0 || !best.memDest)) {
+            errs.add(new AsmFail(st.col(), "'lock' is not allowed on '" + st.mnemonic() + "' with these operands (needs a lockable instruction with a memory destination)"));
+        }
+        Buf out = new Buf();
+        prefixBytes(out, rep, lock, segWord != null ? segWord : best.seg, best.os != bits, best.asize != bits);
+        out.add(best.body);
+        if (out.size() > 15) errs.add(new AsmFail(st.col(), "instruction longer than 15 bytes"));
+        errs.addAll(best.problems);
+        return new Encoded(out.bytes(), best.row, errs);
+    }
+
+    private static Encoded fail(int col, String msg) {
+        return new Encoded(null, null, List.of(new AsmFail(col, msg)));
+    }
+
+    /** Prefix order as NASM emits it: LOCK/REP, segment, operand size, address size. */
+    private static void prefixBytes(Buf b, int rep, boolean lock, AsmRegister seg, boolean o16, boolean a16) {
+        if (lock) b.add(0xF0);
+        if (rep != 0) b.add(rep);
+        if (seg != null) b.add(new int[] {0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65}[seg.num()]);
+        if (o16) b.add(0x66);
+        if (a16) b.add(0x67);
+    }
+
+    private static boolean osDependent(OpcodeTable.Row row) {
+        if (RV_MW.contains(row.opName())) return true;
+        for (String c : row.operands()) {
+            switch (c) {
+                case "Ev", "Gv", "Zv", "Zd", "Iz", "Iv", "Ov", "eAX", "Ibs", "Ap", "Mp", "Ma", "Xv", "Yv" -> {
+                    return true;
+                }
+                default -> { }
+            }
+        }
+        return false;
+    }
+
+    /** Register-number address ids back to names, for messages. */
+    private static String regName(int id) {
+        return AsmRegister.fromAddrId(id).name();
+    }
+
+    /**
+     * Turns an address expression into base, index, scale and displacement the way NASM does: the first
+     * unscaled register is the base; {@code [eax*2]} becomes {@code [eax+eax]} (and *3, *5, *9 likewise)
+     * unless {@code nosplit}; {@code [eax*1]} is {@code [eax]}; ESP written as an unscaled index is swapped
+     * into the base. SDM Vol.2A 2.1.5 tables 2-1..2-3.
+     */
+    static Addr analyse(M m, int bits, int forcedAsize) {
+        AsmExpr.Value v = m.addr;
+        List<Integer> regs = new ArrayList<>();
+        List<Long> coefs = new ArrayList<>();
+        for (int i = 0; i < v.regs().length; i++) {
+            if (v.coefs()[i] != 0) {
+                regs.add(v.regs()[i]);
+                coefs.add(v.coefs()[i]);
+            }
+        }
+        int col = m.col();
+        int asize;
+        boolean has16 = false, has32 = false;
+        for (int r : regs) {
+            if (r >= 8) has32 = true;
+            else has16 = true;
+        }
+        if (has16 && has32) {
+            int r16 = regs.stream().filter(r -> r < 8).findFirst().orElse(0);
+            throw new AsmFail(col, "16-bit register '" + regName(r16) + "' in a 32-bit address");
+        }
+        if (has32) asize = 32;
+        else if (has16) asize = 16;
+        else if (m.src.dispSize() == 2) asize = 16;
+        else if (m.src.dispSize() == 4) asize = 32;
+        else asize = forcedAsize != 0 ? forcedAsize : bits;
+        if (forcedAsize != 0 && asize != forcedAsize) throw new AsmFail(col, "impossible combination of address sizes");
+        for (long c : coefs) {
+            if (c < 0) throw new AsmFail(col, "a register cannot be subtracted in an address");
+        }
+        long disp = v.constant();
+        int forced = m.src.dispSize();
+        if (asize == 16) {
+            if (forced == 4) throw new AsmFail(col, "a 32-bit displacement in a 16-bit address");
+            int bx = -1, bp = -1, si = -1, di = -1;
+            for (int i = 0; i < regs.size(); i++) {
+                int r = regs.get(i);
+                if (coefs.get(i) != 1) throw new AsmFail(col, "16-bit addresses cannot scale a register");
+                switch (r) {
+                    case 3 -> bx = 1;
+                    case 5 -> bp = 1;
+                    case 6 -> si = 1;
+                    case 7 -> di = 1;
+                    default -> throw new AsmFail(col, "register '" + regName(r) + "' cannot be used in a 16-bit address (only bx, bp, si, di)");
+                }
+            }
+            if ((bx > 0 && bp > 0) || (si > 0 && di > 0)) throw new AsmFail(col, "invalid 16-bit address: one of bx/bp with one of si/di");
+            int base = bx > 0 ? 3 : bp > 0 ? 5 : -1;
+            int index = si > 0 ? 6 : di > 0 ? 7 : -1;
+            return new Addr(16, base, index, 0, disp, !v.unknown(), forced);
+        }
+        if (forced == 2) throw new AsmFail(col, "a 16-bit displacement in a 32-bit address");
+        int base = -1, index = -1;
+        long scale = 1;
+        if (regs.size() > 2) throw new AsmFail(col, "invalid effective address: more than two registers");
+        if (regs.size() == 1) {
+            if (coefs.get(0) == 1 && !m.src.nosplit()) base = regs.get(0) - 8;
+            else {
+                index = regs.get(0) - 8;
+                scale = coefs.get(0);
+            }
+        } else if (regs.size() == 2) {
+            long c0 = coefs.get(0), c1 = coefs.get(1);
+            if (c0 == 1) {
+                base = regs.get(0) - 8;
+                index = regs.get(1) - 8;
+                scale = c1;
+            } else if (c1 == 1) {
+                base = regs.get(1) - 8;
+                index = regs.get(0) - 8;
+                scale = c0;
+            } else {
+                throw new AsmFail(col, "invalid effective address: only one register can be scaled");
+            }
+        }
+        if (index >= 0 && base < 0 && !m.src.nosplit() && (scale == 2 || scale == 3 || scale == 5 || scale == 9)) {
+            base = index;
+            scale--;
+        }
+        if (index >= 0 && base < 0 && scale == 1 && !m.src.nosplit()) {
+            base = index;
+            index = -1;
+        }
+        if (index == 4) {
+            if (scale == 1 && base != 4) {
+                index = base;
+                base = 4;
+                if (index < 0) index = -1;
+            } else {
+                throw new AsmFail(col, "esp cannot be an index register");
+            }
+        }
+        int shift = scale == 1 ? 0 : scale == 2 ? 1 : scale == 4 ? 2 : scale == 8 ? 3 : -1;
+        if (shift < 0) throw new AsmFail(col, "invalid scale " + scale + " (1, 2, 4 or 8)");
+        if (disp < -0x80000000L || disp > 0xFFFFFFFFL) {
+            if (!v.unknown()) throw new AsmFail(col, "displacement " + disp + " does not fit in 32 bits");
+        }
+        return new Addr(32, base, index, shift, disp, !v.unknown(), forced);
+    }
+
+    private static String describe(String mn, List<Opnd> ops) {
+        StringBuilder sb = new StringBuilder(mn);
+        for (int i = 0; i < ops.size(); i++) {
+            sb.append(i == 0 ? " " : ", ");
+            Opnd op = ops.get(i);
+            if (op instanceof R r) sb.append(r.reg.sizeName());
+            else if (op instanceof M m) sb.append(m.src.far() ? "far mem" : m.src.size() == 0 ? "mem" : "mem" + m.src.size() * 8);
+            else if (op instanceof F) sb.append("seg:offset");
+            else if (op instanceof I im) sb.append(im.src.jump() == AsmOperand.ImmOp.SHORT ? "short imm" : im.src.jump() == AsmOperand.ImmOp.NEAR ? "near imm" : im.src.size() != 0 ? "imm" + im.src.size() * 8 : "imm");
+        }
+        return sb.toString();
+    }
+
+    // ---- one candidate ----
+
+    static final class Cand {
+        OpcodeTable.Row row;
+        byte[] body;
+        int os, asize;
+        int osPenalty, swapPenalty;
+        int memSize;
+        boolean memDest;
+        boolean ibs;
+        AsmRegister seg;
+        List<AsmFail> problems = new ArrayList<>();
+
+        boolean better(Cand o) {
+            if (osPenalty != o.osPenalty) return osPenalty < o.osPenalty;
+            if (body.length != o.body.length) return body.length < o.body.length;
+            if (ibs != o.ibs) return ibs;   // NASM: 66 83 /0 ib before 66 05 iw for "add ax, -1"
+            if (swapPenalty != o.swapPenalty) return swapPenalty < o.swapPenalty;
+            return row.index() < o.row.index();
+        }
+    }
+
+    /** Matches one row at one operand size against the operands and encodes it, or says why not. */
+    private static final class Try {
+        final OpcodeTable.Row row;
+        final String[] codes;
+        final List<Opnd> ops;
+        final Map<Integer, Addr> addrs;
+        final int os, bits, forcedAsize;
+        final long address;
+        final long[] sticky;
+        /** LOCK/REP/segment prefix bytes in front of this candidate (they move the end of a branch). */
+        int fixedPrefixes;
+        /** The mnemonic has a rel16/32 form too (jmp, jcc); loop and jecxz have only rel8. */
+        boolean hasNear;
+        String rangeMsg;
+        int rangeCol;
+
+        Try(OpcodeTable.Row row, String[] codes, List<Opnd> ops, Map<Integer, Addr> addrs, int os, int bits,
+            int forcedAsize, long address, long[] sticky) {
+            this.row = row;
+            this.codes = codes;
+            this.ops = ops;
+            this.addrs = addrs;
+            this.os = os;
+            this.bits = bits;
+            this.forcedAsize = forcedAsize;
+            this.address = address;
+            this.sticky = sticky;
+        }
+
+        Cand run() {
+            Cand c = new Cand();
+            c.row = row;
+            c.ibs = java.util.Arrays.asList(codes).contains("Ibs");
+            c.os = os;
+            boolean rvmw = RV_MW.contains(row.opName());
+            int regField = row.modrmDigit() >= 0 && row.modrmDigit() < 8 ? row.modrmDigit() : 0;
+            Opnd rm = null;
+            int rmIdx = -1;
+            int plusReg = 0;
+            c.asize = forcedAsize != 0 ? forcedAsize : bits;
+            for (int i = 0; i < codes.length; i++) {
+                String code = codes[i];
+                Opnd op = ops.get(i);
+                switch (code) {
+                    case "Eb", "Ew", "Ev", "Ed" -> {
+                        int want = switch (code) {
+                            case "Eb" -> 1;
+                            case "Ew" -> 2;
+                            case "Ed" -> 4;
+                            default -> os / 8;
+                        };
+                        if (op instanceof R r) {
+                            if (r.reg.kind() != AsmRegister.Kind.GPR) return null;
+                            if (rvmw) {
+                                if (r.reg.size() != os / 8) return null;
+                            } else if (code.equals("Ew")) {
+                                if (r.reg.size() == 1) return null;   // a 32-bit register is accepted as in NASM (lar eax, ebx)
+                            } else if (r.reg.size() != want) {
+                                return null;
+                            }
+                        } else if (op instanceof M m) {
+                            int msz = rvmw ? 2 : want;
+                            if (m.src.far() || (m.src.size() != 0 && m.src.size() != msz)) return null;
+                            c.memSize = msz;
+                            if (i == 0) c.memDest = true;
+                        } else {
+                            return null;
+                        }
+                        rm = op;
+                        rmIdx = i;
+                    }
+                    case "M", "Mp", "Mq", "Ms", "Ma" -> {
+                        if (!(op instanceof M m)) return null;
+                        boolean soleFar = code.equals("Mp") && codes.length == 1;
+                        if (m.src.far() != soleFar) return null;   // jmp/call need 'far'; les/lds and the rest must not have it
+                        int msz = switch (code) {
+                            case "Mp" -> os / 8 + 2;
+                            case "Mq" -> 8;
+                            case "Ma" -> os / 4;
+                            default -> 0;
+                        };
+                        if (code.equals("Mp")) {
+                            // "jmp dword far [bx]": the size names the offset, so it picks the operand size.
+                            if (m.src.size() != 0 && m.src.size() != os / 8) return null;
+                        } else if (m.src.size() != 0 && msz != 0 && m.src.size() != msz) {
+                            return null;
+                        }
+                        c.memSize = msz;
+                        if (i == 0) c.memDest = true;
+                        rm = op;
+                        rmIdx = i;
+                    }
+                    case "Gb", "Gw", "Gv", "Rd" -> {
+                        int want = switch (code) {
+                            case "Gb" -> 1;
+                            case "Gw" -> 2;
+                            case "Rd" -> 4;
+                            default -> os / 8;
+                        };
+                        if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.GPR || r.reg.size() != want) return null;
+                        if (code.equals("Rd")) {
+                            rm = op;
+                            rmIdx = i;
+                        } else {
+                            regField = r.reg.num();
+                        }
+                    }
+                    case "Zb", "Zv", "Zd" -> {
+                        // Zd (BSWAP) is a 32-bit register at a 32-bit operand size: 66 0F C8+r in 16-bit code.
+                        if (code.equals("Zd") && os != 32) return null;
+                        int want = code.equals("Zb") ? 1 : code.equals("Zd") ? 4 : os / 8;
+                        if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.GPR || r.reg.size() != want) return null;
+                        // The register replaces the low three bits: 91+r with EAX gives 90, which is
+                        // XCHG EAX,EAX (NOP), as NASM emits it.
+                        plusReg = r.reg.num() - (row.opcode()[row.opcode().length - 1] & 7);
+                    }
+                    case "Sw" -> {
+                        if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.SREG) return null;
+                        if (i == 0 && r.reg.num() == 1) {
+                            rangeMsg = "cs cannot be loaded with mov (the CPU raises #UD)";
+                            rangeCol = r.col;
+                            return null;
+                        }
+                        regField = r.reg.num();
+                    }
+                    case "Cd", "Dd" -> {
+                        AsmRegister.Kind k = code.equals("Cd") ? AsmRegister.Kind.CREG : AsmRegister.Kind.DREG;
+                        if (!(op instanceof R r) || r.reg.kind() != k) return null;
+                        regField = r.reg.num();
+                    }
+                    case "AL", "CL", "DX", "eAX" -> {
+                        int num = code.equals("CL") ? 1 : code.equals("DX") ? 2 : 0;
+                        int size = code.equals("eAX") ? os / 8 : code.equals("DX") ? 2 : 1;
+                        if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.GPR || r.reg.num() != num || r.reg.size() != size) return null;
+                    }
+                    case "ES", "CS", "SS", "DS", "FS", "GS" -> {
+                        if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.SREG || !r.reg.name().equalsIgnoreCase(code)) return null;
+                    }
+                    case "1" -> {
+                        if (!(op instanceof I im) || im.src.jump() != 0 || im.src.strict() || im.src.size() > 1) return null;
+                        if (im.unknown || im.v != 1 || stuck(sticky, im.idx, NOT_ONE)) return null;
+                    }
+                    case "Ib" -> {
+                        if (!(op instanceof I im) || im.src.jump() != 0 || im.src.size() > 1) return null;
+                    }
+                    case "Ibs" -> {
+                        if (!(op instanceof I im) || im.src.jump() != 0) return null;
+                        int sz = im.src.size();
+                        if (sz > 1 && (im.src.strict() || sz != os / 8)) return null;
+                        if (stuck(sticky, im.idx, os == 16 ? NOT_B16 : NOT_B32)) {
+                            if (sz == 1) {
+                                rangeMsg = "value " + im.v + " does not fit in a signed byte";
+                                rangeCol = im.col;
+                            }
+                            return null;
+                        }
+                    }
+                    case "Iw" -> {
+                        if (!(op instanceof I im) || im.src.jump() != 0 || (im.src.size() != 0 && im.src.size() != 2)) return null;
+                    }
+                    case "Iz", "Iv" -> {
+                        if (!(op instanceof I im) || im.src.jump() != 0 || (im.src.size() != 0 && im.src.size() != os / 8)) return null;
+                    }
+                    case "Jb", "Jz" -> {
+                        if (!(op instanceof I im) || im.src.size() != 0 && im.src.size() != os / 8) return null;
+                        if (code.equals("Jb") && im.src.jump() == AsmOperand.ImmOp.NEAR) return null;
+                        if (code.equals("Jz") && im.src.jump() == AsmOperand.ImmOp.SHORT) return null;
+                    }
+                    case "Ob", "Ov" -> {
+                        if (!(op instanceof M m) || m.src.far()) return null;
+                        Addr ad = addrs.get(i);
+                        if (!ad.noRegs() || ad.forced == 1) return null;
+                        int want = code.equals("Ob") ? 1 : os / 8;
+                        if (m.src.size() != 0 && m.src.size() != want) return null;
+                        c.asize = ad.asize;
+                        c.seg = m.src.seg();
+                        c.memSize = want;
+                    }
+                    case "Ap" -> {
+                        if (!(op instanceof F f) || (f.src.size() != 0 && f.src.size() != os / 8)) return null;
+                    }
+                    default -> {
+                        return null;
+                    }
+                }
+            }
+            Buf b = new Buf();
+            int[] opc = row.opcode();
+            for (int k = 0; k < opc.length; k++) b.add(k == opc.length - 1 ? opc[k] + plusReg : opc[k]);
+            if (row.hasModrm()) {
+                if (rm instanceof R r) {
+                    b.add(0xC0 | regField << 3 | r.reg.num());
+                } else if (rm instanceof M m) {
+                    Addr ad = addrs.get(rmIdx);
+                    c.asize = ad.asize;
+                    c.seg = m.src.seg();
+                    modrm(b, regField, ad, m.idx, c);
+                } else {
+                    return null;
+                }
+            }
+            for (int i = 0; i < codes.length; i++) {
+                Opnd op = ops.get(i);
+                switch (codes[i]) {
+                    case "Ib" -> imm(b, (I) op, 1, -128, 255, c);
+                    case "Ibs" -> imm(b, (I) op, 1, os == 16 ? -32768 : Integer.MIN_VALUE, os == 16 ? 0xFFFF : 0xFFFFFFFFL, c);
+                    case "Iw" -> imm(b, (I) op, 2, -32768, 0xFFFF, c);
+                    case "Iz", "Iv" -> imm(b, (I) op, os / 8, os == 16 ? -32768 : Integer.MIN_VALUE, os == 16 ? 0xFFFF : 0xFFFFFFFFL, c);
+                    case "Ob", "Ov" -> b.le(addrs.get(i).disp, addrs.get(i).asize / 8);
+                    case "Ap" -> {
+                        F f = (F) op;
+                        checkRange(f.off, f.unknown, os == 16 ? 0 : 0, os == 16 ? 0xFFFF : 0xFFFFFFFFL, "offset", f.col, c);
+                        checkRange(f.seg, f.unknown, 0, 0xFFFF, "selector", f.col, c);
+                        b.le(f.off, os / 8);
+                        b.le(f.seg, 2);
+                    }
+                    case "Jb", "Jz" -> {
+                        I im = (I) op;
+                        int n = codes[i].equals("Jb") ? 1 : os / 8;
+                        int prefixLen = fixedPrefixes + (os != bits ? 1 : 0) + (c.asize != bits ? 1 : 0);
+                        long end = address + prefixLen + b.size() + n;
+                        long rel = im.v - end;
+                        if (n == 1) {
+                            boolean fits = rel >= -128 && rel <= 127;
+                            if (!im.unknown && !fits) {
+                                if (im.src.jump() == AsmOperand.ImmOp.SHORT || !hasNear) {
+                                    c.problems.add(new AsmFail(im.col, "short jump out of range (target is " + rel + " bytes away, -128..127)"));
+                                } else {
+                                    stick(sticky, im.idx, NOT_SHORT);
+                                    rangeMsg = "jump target out of range of a short jump (" + rel + " bytes away, -128..127)";
+                                    rangeCol = im.col;
+                                    return null;
+                                }
+                            } else if (im.src.jump() != AsmOperand.ImmOp.SHORT && stuck(sticky, im.idx, NOT_SHORT)) {
+                                // Once near, stays near: the layout only grows.
+                                rangeMsg = "jump target out of range of a short jump";
+                                rangeCol = im.col;
+                                return null;
+                            }
+                        } else if (n == 2 && !im.unknown && (rel < -32768 || rel > 32767)) {
+                            // A 16-bit IP wraps, so a 16-bit displacement reaches everything in the segment.
+                            rel = (short) rel;
+                        }
+                        b.le(rel, n);
+                    }
+                    default -> { }
+                }
+            }
+            c.body = b.bytes();
+            return c;
+        }
+
+        private void imm(Buf b, I im, int n, long min, long max, Cand c) {
+            String what = n == 1 ? "an 8-bit" : n == 2 ? "a 16-bit" : "a 32-bit";
+            if (!im.unknown && (im.v < min || im.v > max)) {
+                c.problems.add(new AsmFail(im.col, "value " + im.v + " out of range for " + what + " immediate (" + min + ".." + max + ")"));
+            }
+            b.le(im.v, n);
+        }
+
+        private void checkRange(long v, boolean unknown, long min, long max, String what, int col, Cand c) {
+            if (!unknown && (v < min || v > max)) c.problems.add(new AsmFail(col, what + " " + v + " out of range (" + min + ".." + max + ")"));
+        }
+
+        /** ModRM, SIB and displacement for a memory operand (SDM Vol.2A 2.1.5). */
+        private void modrm(Buf b, int reg, Addr ad, int idx, Cand c) {
+            long disp = ad.disp;
+            if (ad.asize == 16) {
+                int rmf;
+                if (ad.base < 0 && ad.index < 0) {
+                    b.add(reg << 3 | 6);
+                    b.le(disp, 2);
+                    return;
+                }
+                if (ad.base == 3 && ad.index == 6) rmf = 0;
+                else if (ad.base == 3 && ad.index == 7) rmf = 1;
+                else if (ad.base == 5 && ad.index == 6) rmf = 2;
+                else if (ad.base == 5 && ad.index == 7) rmf = 3;
+                else if (ad.index == 6) rmf = 4;
+                else if (ad.index == 7) rmf = 5;
+                else if (ad.base == 5) rmf = 6;
+                else rmf = 7;
+                int mod = dispMod(ad, idx, rmf == 6, 16, c);
+                b.add(mod << 6 | reg << 3 | rmf);
+                if (mod == 1) b.le(disp, 1);
+                else if (mod == 2) b.le(disp, 2);
+                return;
+            }
+            if (ad.base < 0 && ad.index < 0) {
+                b.add(reg << 3 | 5);
+                b.le(disp, 4);
+                return;
+            }
+            if (ad.index < 0 && ad.base != 4) {
+                int mod = dispMod(ad, idx, ad.base == 5, 32, c);
+                b.add(mod << 6 | reg << 3 | ad.base);
+                if (mod == 1) b.le(disp, 1);
+                else if (mod == 2) b.le(disp, 4);
+                return;
+            }
+            int index = ad.index < 0 ? 4 : ad.index;
+            if (ad.base < 0) {
+                b.add(reg << 3 | 4);
+                b.add(ad.scale << 6 | index << 3 | 5);
+                b.le(disp, 4);
+                return;
+            }
+            int mod = dispMod(ad, idx, ad.base == 5, 32, c);
+            b.add(mod << 6 | reg << 3 | 4);
+            b.add(ad.scale << 6 | index << 3 | ad.base);
+            if (mod == 1) b.le(disp, 1);
+            else if (mod == 2) b.le(disp, 4);
+        }
+
+        /** 0: no displacement, 1: disp8, 2: disp16/32. A base of EBP (BP) has no mod-0 form. */
+        private int dispMod(Addr ad, int idx, boolean bpBase, int asize, Cand c) {
+            if (ad.forced == 1) {
+                if (ad.known && !fitsSigned8(ad.disp, asize)) {
+                    c.problems.add(new AsmFail(col(idx), "displacement " + ad.disp + " does not fit in a byte"));
+                }
+                return 1;
+            }
+            if (ad.forced == 2 || ad.forced == 4) return 2;
+            if (!stuck(sticky, idx, NOT_ZERO) && !bpBase) return 0;
+            if (!stuck(sticky, idx, NOT_D8)) return 1;
+            return 2;
+        }
+
+        private int col(int idx) {
+            for (Opnd o : ops) if (o instanceof M m && m.idx == idx) return m.col();
+            return 1;
+        }
+    }
+
+    /** A small growable byte buffer. */
+    static final class Buf {
+        private byte[] a = new byte[16];
+        private int n;
+
+        void add(int v) {
+            if (n == a.length) a = java.util.Arrays.copyOf(a, n * 2);
+            a[n++] = (byte) v;
+        }
+
+        void add(byte[] bs) {
+            for (byte x : bs) add(x);
+        }
+
+        void le(long v, int count) {
+            for (int i = 0; i < count; i++) add((int) (v >>> (8 * i)));
+        }
+
+        int size() {
+            return n;
+        }
+
+        byte[] bytes() {
+            return java.util.Arrays.copyOf(a, n);
+        }
+    }
+}
