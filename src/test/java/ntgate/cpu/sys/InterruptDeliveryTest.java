@@ -229,4 +229,37 @@ class InterruptDeliveryTest {
         assertEquals(0x202, m.cpu.mem.read16(0x7000 - 2));
         assertEquals(0, st.eflags() & CpuState.IF);
     }
+
+    @Test
+    void intoTrapsOnlyWithOfSetAndReturnsAfterTheInto() {
+        SysMachine m = new SysMachine(false);
+        m.gate(4, INT32, 0x08, HANDLERS, 3);
+        m.put(HANDLERS, 0xF4);                         // hlt
+        m.ring3(CODE);
+        m.put(CODE, 0x31, 0xC0,                        // xor eax, eax   (OF = 0)
+                0xCE,                                  // into          (no trap)
+                0xB8, 0xFF, 0xFF, 0xFF, 0x7F,          // mov eax, 0x7FFFFFFF
+                0x40,                                  // inc eax       (OF = 1)
+                0xCE);                                 // into
+        assertEquals(Cpu.Stop.HALT, m.run(10));
+        assertEquals(0, m.st.cpl);
+        assertEquals(CODE + 10, m.stack(0), "a trap: EIP after the second INTO");
+        assertEquals(0x1B, m.stack(1));
+        assertEquals(CpuState.OF, m.stack(2) & CpuState.OF);
+    }
+
+    @Test
+    void int3AndIntoFromRing3ThroughDpl0GatesAreGpWithTheirIdtErrorCodes() {
+        for (int[] c : new int[][] {{3, 0xCC}, {4, 0xCE}}) {
+            SysMachine m = new SysMachine(false);
+            m.gate(c[0], INT32, 0x08, HANDLERS, 0);
+            m.haltingHandler(13);
+            m.ring3(CODE);
+            m.st.setEflags(m.st.eflags() | CpuState.OF);
+            m.put(CODE, c[1]);
+            assertEquals(Cpu.Stop.HALT, m.run(10));
+            assertEquals(c[0] * 8 + 2, m.stack(0), "error code for vector " + c[0]);
+            assertEquals(CODE, m.stack(1), "EIP of the faulting instruction");
+        }
+    }
 }

@@ -200,4 +200,24 @@ class PagingTest {
         m.put(CODE, 0xA1, 0x00, 0x00, 0x00, 0x01);    // mov eax, [0x01000000]
         assertPf(m, 0x5, 0x01000000);
     }
+
+    @Test
+    void paeReservedBitInAPteIsPfWithRsvdEvenForASupervisorAccess() {
+        SysMachine m = pae(true);
+        m.put32(0x00C02000 + 8 + 4, 0x00080000);        // PTE of 0x801000: bit 51, above MAXPHYADDR
+        m.cpu.mmu.flushAll();
+        m.put(CODE, 0xA1, 0x00, 0x10, 0x80, 0x00);    // mov eax, [0x801000]
+        assertPf(m, 0x9, 0x801000);                    // P | RSVD
+    }
+
+    @Test
+    void fourMegabytePageWithReservedBitsIsPfWithRsvd() {
+        SysMachine m = stopping(false);
+        int pdIndex = 0x01800000 >>> 22;
+        m.put32(FlatMachine.PAGE_DIR + 4 * pdIndex, 0x01800000 | 0x20000 | 0x87);  // PS, bit 17 reserved
+        m.st.cr4 |= CpuState.CR4_PSE;
+        m.cpu.mmu.flushAll();
+        m.put(CODE, 0xA1, 0x00, 0x00, 0x80, 0x01);    // mov eax, [0x01800000]
+        assertPf(m, 0xD, 0x01800000);                  // P | U | RSVD
+    }
 }
