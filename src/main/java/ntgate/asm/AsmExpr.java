@@ -236,9 +236,21 @@ sealed interface AsmExpr {
         AsmLexer.Token tok = t.peek();
         if (tok.is("-") || tok.is("+") || tok.is("~") || tok.is("!")) {
             t.next();
-            return new Unary(tok.text(), parseUnary(t), tok.col());
+            enter(t, tok);
+            AsmExpr operand = parseUnary(t);
+            t.nesting--;
+            return new Unary(tok.text(), operand, tok.col());
         }
         return parsePrimary(t);
+    }
+
+    /** Deepest nesting of parentheses and unary operators; deeper input is an error, not a stack overflow. */
+    static final int MAX_NESTING = 200;
+
+    private static void enter(AsmTokens t, AsmLexer.Token tok) {
+        if (++t.nesting > MAX_NESTING) {
+            throw new AsmFail(tok.col(), "expression nested more than " + MAX_NESTING + " levels deep");
+        }
     }
 
     private static AsmExpr parsePrimary(AsmTokens t) {
@@ -264,7 +276,9 @@ sealed interface AsmExpr {
             }
             case PUNCT -> {
                 if (tok.is("(")) {
+                    enter(t, tok);
                     AsmExpr e = parse(t);
+                    t.nesting--;
                     t.expect(")", "')'");
                     return e;
                 }

@@ -4,6 +4,9 @@ import java.util.List;
 
 /** A cursor over the tokens of one line. */
 final class AsmTokens {
+    /** Current depth of parentheses and unary operators in the expression being parsed. */
+    int nesting;
+
     private final List<AsmLexer.Token> toks;
     private int pos;
 

@@ -63,6 +63,22 @@ public final class Cpu {
         void deliver(Cpu cpu, CpuFault f);
     }
 
+    /**
+     * Runs Java host routines for the reserved {@code hostcall n} instruction (0F 3F iw) in ring 0; null makes
+     * that instruction #UD, as on an Intel processor.
+     */
+    public HostCalls hostCalls;
+
+    /** A set of host routines reached through {@code hostcall n}. */
+    public interface HostCalls {
+        /**
+         * Runs routine {@code n}. EIP already points past the hostcall instruction; the routine reads and
+         * writes guest state through the CPU (so a bad guest pointer raises the #PF it would on hardware) and
+         * may throw {@link CpuFault}, which is raised at the hostcall instruction.
+         */
+        void call(Cpu cpu, int n);
+    }
+
     public Cpu(PhysicalMemory mem) {
         this.st = new CpuState();
         this.gpr = st.gpr;

@@ -65,7 +65,8 @@ class AsmDecodeRoundTripTest {
         for (ntgate.cpu.decode.OpcodeTable.Row row : ntgate.cpu.decode.OpcodeTable.rows()) {
             String n = row.opName();
             boolean unreachable = row.mnemonic32().equals("fpu") || row.mnemonic32().equals("sal") || n.endsWith("_82")
-                    || n.endsWith("_F6_1") || n.endsWith("_F7_1");
+                    || n.endsWith("_F6_1") || n.endsWith("_F7_1")
+                    || (row.attrs() & ntgate.cpu.decode.OpcodeTable.EMULATOR) != 0;   // hostcall: HostCallTest
             if (!unreachable && !seen.contains(n)) missing.add(n);
         }
         assertEquals(java.util.List.of(), missing, "rows never emitted");

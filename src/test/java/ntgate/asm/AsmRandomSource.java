@@ -41,7 +41,8 @@ final class AsmRandomSource {
         int labelCount = Math.max(4, count / 12);
         labels = labelCount;
         List<OpcodeTable.Row> rows = new ArrayList<>();
-        for (OpcodeTable.Row r : OpcodeTable.rows()) if (!SKIPPED_MNEMONICS.contains(r.mnemonic32())) rows.add(r);
+        for (OpcodeTable.Row r : OpcodeTable.rows()) if (!SKIPPED_MNEMONICS.contains(r.mnemonic32())
+                && (r.attrs() & OpcodeTable.EMULATOR) == 0) rows.add(r);   // nasm has no hostcall
         int nextLabel = 0;
         for (int i = 0; i < count; i++) {
             if (nextLabel < labelCount && rnd.nextInt(count) < labelCount) lines.add("L" + nextLabel++ + ":");

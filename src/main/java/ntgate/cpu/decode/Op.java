@@ -408,8 +408,9 @@ public final class Op {
     public static final int XADD_EvGv = 396;
     public static final int CMPXCHG8B_Mq = 397;
     public static final int BSWAP_Zd = 398;
+    public static final int HOSTCALL = 399;
     /** One past the last table row id. */
-    public static final int TABLE_END = 399;
+    public static final int TABLE_END = 400;
 
     // Specialised forms produced by the decoder; they execute a row's instruction faster.
     public static final int FIRST_SPECIAL = 512;

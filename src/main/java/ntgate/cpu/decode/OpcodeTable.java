@@ -28,6 +28,7 @@ import java.util.Map;
  *       ES, CS, SS, DS, FS, GS.</li>
  *   <li><b>attributes</b>: {@code L} accepts LOCK; {@code R} accepts REP/REPE/REPNE (string forms);
  *       {@code B} ends a decoded block (control transfer); {@code P} needs CPL 0;
+ *       {@code H} marks an ntgate-only encoding;
  *       {@code f=FLAGS} the arithmetic flags written; {@code u=FLAGS} those of them left undefined by
  *       the SDM (letters O S Z A P C). Where the SDM leaves a flag undefined, ntgate produces what
  *       current Intel hardware produces; each choice is listed in the class comment below.</li>
@@ -63,6 +64,9 @@ import java.util.Map;
  *   <li>x87 escapes {@code D8}..{@code DF} and {@code 9B} (WAIT) are rows that raise #NM when CR0.EM or
  *       CR0.TS asks for it and #UD otherwise: ntgate has no FPU.</li>
  *   <li>{@code 0F 1F /0} is the multi-byte NOP of the P6 family.</li>
+ *   <li>{@code 0F 3F iw} ({@code hostcall n}) is ntgate's one reserved host-call encoding: in ring 0, with a
+ *       host-call handler installed, it runs Java host routine {@code n} (DESIGN.md, "the gate is guest code");
+ *       anywhere else it is #UD, as the undefined opcode it is on Intel processors.</li>
  * </ul>
  */
 public final class OpcodeTable {
@@ -76,6 +80,11 @@ public final class OpcodeTable {
     public static final int BRANCH = 4;
     /** Attribute bit: the form is privileged (CPL 0 only). */
     public static final int PRIVILEGED = 8;
+    /**
+     * Attribute bit: an ntgate-only encoding that no Intel processor defines (the host call); the nasm and
+     * objdump cross-checks leave these rows out.
+     */
+    public static final int EMULATOR = 16;
 
     /** Flag bits in EFLAGS order, for the f= and u= attributes. */
     public static final int CF = 0x001, PF = 0x004, AF = 0x010, ZF = 0x040, SF = 0x080, OF = 0x800;
@@ -444,6 +453,7 @@ public final class OpcodeTable {
         0F 33    | rdpmc      | RDPMC      |        |
         0F 34    | sysenter   | SYSENTER   |        | B
         0F 35    | sysexit    | SYSEXIT    |        | B P
+        0F 3F    | hostcall   | HOSTCALL   | Iw     | B H
         0F 40 /r | cmovo      | CMOVO      | Gv,Ev  |
         0F 41 /r | cmovno     | CMOVNO     | Gv,Ev  |
         0F 42 /r | cmovb      | CMOVB      | Gv,Ev  |
@@ -614,6 +624,7 @@ public final class OpcodeTable {
                     case "R" -> attrs |= REPEATABLE;
                     case "B" -> attrs |= BRANCH;
                     case "P" -> attrs |= PRIVILEGED;
+                    case "H" -> attrs |= EMULATOR;
                     default -> {
                         if (a.startsWith("f=")) fw = flagLetters(a.substring(2));
                         else if (a.startsWith("u=")) fu = flagLetters(a.substring(2));

@@ -346,6 +346,7 @@ public final class Exec {
             case Op.RDMSR: Sys.rdmsr(cpu); return;
             case Op.RDPMC: Sys.rdpmc(cpu); return;
             case Op.SYSENTER: Sys.sysenter(cpu); return;
+            case Op.HOSTCALL: Sys.hostCall(cpu, in); return;
             case Op.SYSEXIT: Sys.sysexit(cpu); return;
             case Op.CMOVO: Bits.cmov(cpu, in); return;
             case Op.CMOVNO: Bits.cmov(cpu, in); return;

@@ -241,6 +241,13 @@ public final class Sys {
      * SYSENTER (SDM Vol.2B SYSENTER): #GP(0) in real mode or when IA32_SYSENTER_CS[15:2] is 0; clears VM, IF and
      * RF (not TF); flat ring-0 CS = SYSENTER_CS &amp; 0xFFFC, SS = CS + 8; ESP and EIP from the MSRs.
      */
+    /** {@code hostcall n}: ntgate's host-call encoding (OpcodeTable); #UD outside ring 0 or without a handler. */
+    static void hostCall(Cpu cpu, Insn in) {
+        Cpu.HostCalls h = cpu.hostCalls;
+        if (h == null || cpu.st.cpl != 0 || (cpu.st.flagsRest & VM) != 0) throw CpuFault.ud();
+        h.call(cpu, in.imm & 0xFFFF);
+    }
+
     static void sysenter(Cpu cpu) {
         CpuState st = cpu.st;
         if (!st.protectedMode()) throw CpuFault.gp(0);
