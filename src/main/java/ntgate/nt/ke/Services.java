@@ -124,6 +124,8 @@ public final class Services {
             new Service("NtGdiFlush", 1, 0x097, 0),
             new Service("NtUserCallNoParam", 1, 0x142, 1),
             new Service("NtUserGetMessage", 1, 0x1A5, 4),
+            // Not in NT-FACTS: j00ru/windows-syscalls x86/csv/win32k.csv, column "Windows XP (SP3)" = 0x11b3.
+            new Service("NtUserGetThreadState", 1, 0x1B3, 1),
             new Service("NtUserMessageCall", 1, 0x1CC, 7),
             new Service("NtUserPeekMessage", 1, 0x1DA, 5));
 

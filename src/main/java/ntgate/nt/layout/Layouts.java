@@ -4,6 +4,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import ntgate.asm.AsmOptions;
 
 /**
  * The NT structure layouts of Windows XP SP3 x86, declared once (STYLE.md §7). Every offset
@@ -454,5 +456,16 @@ public final class Layouts {
      */
     public static Map<String, Long> symbols() {
         return SYMBOLS;
+    }
+
+    /**
+     * The assembler's resolver over {@link #symbols()}, so guest sources can write
+     * {@code mov [ebp + KTRAP_FRAME.Eip], edi} or {@code push KGDT_R0_PCR}.
+     */
+    public static AsmOptions.Resolver resolver() {
+        return name -> {
+            Long v = SYMBOLS.get(name);
+            return v == null ? OptionalLong.empty() : OptionalLong.of(v);
+        };
     }
 }

@@ -61,6 +61,7 @@ class ServicesTest {
         assertEquals(0, Services.byName("NtGdiFlush").argCount());
         assertEquals(0x100D, Services.byName("NtGdiBitBlt").number());
         assertEquals(0x11DA, Services.byName("NtUserPeekMessage").number());
+        assertEquals(0x11B3, Services.byName("NtUserGetThreadState").number());
         assertTrue(Services.win32k().stream().allMatch(s -> s.table() == 1));
         assertThrows(IllegalArgumentException.class, () -> Services.byName("NtNoSuchService"));
     }
