@@ -295,6 +295,23 @@ public final class Layouts {
             .bytes(0x14, "ExceptionInformation", 15 * 4, "ULONG_PTR[15]")
             .build();
 
+    /**
+     * KCALLOUT_FRAME, pushed by KiCallUserMode: NT-FACTS §9 lists its ten dwords in order
+     * (InitialStack lowest, pushed last), hence 0x28 bytes.
+     */
+    public static final Struct KCALLOUT_FRAME = Struct.builder("KCALLOUT_FRAME", 0x28)
+            .ptr(0x00, "InitialStack", "caller's KTHREAD.InitialStack")
+            .ptr(0x04, "TrapFrame", "caller's KTHREAD.TrapFrame")
+            .ptr(0x08, "CallbackStack", "previous KTHREAD.CallbackStack")
+            .u32(0x0C, "Edi", "")
+            .u32(0x10, "Esi", "")
+            .u32(0x14, "Ebx", "")
+            .u32(0x18, "Ebp", "")
+            .ptr(0x1C, "ReturnAddress", "into KeUserModeCallback")
+            .ptr(0x20, "Result", "PVOID* OutputBuffer")
+            .ptr(0x24, "ResultLength", "ULONG* OutputLength")
+            .build();
+
     /** KDESCRIPTOR: the sgdt/sidt image used by NT, NT-FACTS §2.1 (Pad, Limit, Base). */
     public static final Struct KDESCRIPTOR = Struct.builder("KDESCRIPTOR", 0x8)
             .u16(0x00, "Pad", "aligns the 6-byte image at +2")
@@ -388,7 +405,7 @@ public final class Layouts {
     private static final List<Struct> ALL = List.of(
             KTRAP_FRAME, KPCR, KPRCB, KPROCESSOR_STATE, KSPECIAL_REGISTERS, KTSS, KTHREAD, ETHREAD,
             KAPC, KAPC_STATE, KPROCESS, EPROCESS, TEB, NT_TIB, PEB, CLIENT_ID, KUSER_SHARED_DATA, CONTEXT,
-            FLOATING_SAVE_AREA, EXCEPTION_RECORD, KSERVICE_TABLE_DESCRIPTOR, KDESCRIPTOR, LIST_ENTRY,
+            FLOATING_SAVE_AREA, EXCEPTION_RECORD, KSERVICE_TABLE_DESCRIPTOR, KDESCRIPTOR, KCALLOUT_FRAME, LIST_ENTRY,
             RTL_USER_PROCESS_PARAMETERS);
 
     private static final Map<String, Struct> BY_NAME;

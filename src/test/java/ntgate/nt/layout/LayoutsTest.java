@@ -115,6 +115,13 @@ class LayoutsTest {
     }
 
     @Test
+    void calloutFrameOfSection9() {
+        assertEquals(0x28, Layouts.KCALLOUT_FRAME.size());
+        assertEquals(0x08, Layouts.KCALLOUT_FRAME.offset("CallbackStack"));
+        assertEquals(0x1C, Layouts.KCALLOUT_FRAME.offset("ReturnAddress"));
+    }
+
+    @Test
     void stackGeometryOfSection2_9() {
         assertEquals(0x220, Nt.ESP0_BIAS);
         assertEquals(0x29C, Nt.INITIAL_TRAP_FRAME_BIAS);
