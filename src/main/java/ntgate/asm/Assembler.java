@@ -87,7 +87,7 @@ public final class Assembler {
     private Assembler(String source, String file, AsmOptions opts) {
         this.opts = opts;
         this.file = file;
-        this.parser = new AsmParser(file, opts.bits());
+        this.parser = new AsmParser(file, opts.bits(), opts.windbg());
         parser.parse(source);
         this.statements = parser.statements;
         this.sticky = new long[statements.size()][1];
@@ -269,6 +269,10 @@ public final class Assembler {
             if (v == null && !name.startsWith(".")) {
                 OptionalLong r = resolve(full);
                 if (r.isPresent()) v = r.getAsLong();
+            }
+            if (v == null && opts.windbg() && name.matches("[0-9a-fA-F]{1,16}")) {
+                // WinDbg reads a name it does not know as a hexadecimal number (jnz e0c8a8fc).
+                v = Long.parseUnsignedLong(name, 16);
             }
             if (v == null) {
                 if (bareOperand && AsmRegister.looksLikeRegister(name)) error(col, "unknown register '" + name + "'");
