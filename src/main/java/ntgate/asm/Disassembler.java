@@ -14,7 +14,9 @@ import java.util.Optional;
 /**
  * Intel-syntax disassembler in the WinDbg dialect that reverse engineers read. It decodes with the CPU's own
  * {@link Decoder} and {@link OpcodeTable} (what is shown is what runs) and only formats; it has no opcode
- * tables of its own.
+ * tables of its own. Its text (without symbols) assembles back to the same instruction with
+ * {@link Assembler} in the WinDbg dialect ({@link AsmOptions#withWindbg}), byte for byte when the encoding is
+ * canonical ({@code AsmDisasmRoundTripTest} defines which are).
  *
  * <h2>Dialect</h2>
  * <ul>
