@@ -47,17 +47,32 @@ final class AsmEncoder {
     record Form(OpcodeTable.Row row, int opsize) {}
 
     /** A NASM spelling that maps to another mnemonic, optionally with an address size or a prefix byte. */
-    record Alias(String target, int asize, int prefix) {}
+    record Alias(String target, int asize, int prefix, int opsize) {
+        Alias(String target, int asize, int prefix) {
+            this(target, asize, prefix, 0);
+        }
+    }
 
     private static final Map<String, List<Form>> FORMS = new HashMap<>();
     private static final Map<String, Alias> ALIASES = new HashMap<>();
     private static final Set<String> RV_MW = Set.of("MOV_EwSw", "SLDT_Ew", "STR_Ew", "SMSW_Ew");
-    /** The x87 escape rows carry no mnemonics NASM knows: ntgate has no FPU. SAL /6 is spelled as SHL /4. */
-    private static final Set<String> NOT_ASSEMBLED = Set.of("fpu", "sal");
+    /**
+     * In the WinDbg dialect the disassembler writes MOV Sw,Ew, LAR and LSL as Rv/Mw too ({@code mov es,eax},
+     * {@code lar ax,cx} with a 66 prefix), so there the register operand picks the operand size.
+     */
+    private static final Set<String> RV_MW_WINDBG = Set.of("MOV_EwSw", "SLDT_Ew", "STR_Ew", "SMSW_Ew",
+            "MOV_SwEw", "LAR_GvEw", "LSL_GvEw");
+    /** String forms written with operands ({@code movs dword ptr es:[edi],dword ptr [esi]}). */
+    private static final Set<String> STRING_BASES = Set.of("movs", "cmps", "stos", "lods", "scas", "ins", "outs");
 
     static {
         for (OpcodeTable.Row r : OpcodeTable.rows()) {
-            if (NOT_ASSEMBLED.contains(r.mnemonic32())) continue;
+            // The x87 escapes carry no mnemonics NASM knows (ntgate has no FPU): they are written as the
+            // disassembler writes them, x87 d9 /0 [eax].
+            if (r.mnemonic32().equals("fpu")) {
+                add("x87", new Form(r, 0));
+                continue;
+            }
             String m16 = r.mnemonic16(), m32 = r.mnemonic32();
             if (m16.equals(m32)) {
                 add(m32, new Form(r, 0));
@@ -91,6 +106,11 @@ final class AsmEncoder {
         ALIASES.put("jcxz", new Alias("jecxz", 16, 0));      // E3 tests CX or ECX by the address size
         ALIASES.put("jecxz", new Alias("jecxz", 32, 0));
         ALIASES.put("pause", new Alias("nop", 0, 0xF3));     // SDM: PAUSE is F3 90
+        // The disassembler's size suffixes for an operand size that shows in no operand (pushw 6Ah, retw).
+        for (String m : new String[] {"push", "pop", "ret", "retf", "enter", "leave", "call", "jmp", "sgdt", "sidt", "lgdt", "lidt"}) {
+            ALIASES.put(m + "w", new Alias(m, 0, 0, 16));
+            ALIASES.put(m + "d", new Alias(m, 0, 0, 32));
+        }
     }
 
     private static void add(String mnemonic, Form f) {
@@ -98,13 +118,14 @@ final class AsmEncoder {
     }
 
     static boolean isMnemonic(String lower) {
-        return FORMS.containsKey(lower) || ALIASES.containsKey(lower);
+        return FORMS.containsKey(lower) || ALIASES.containsKey(lower) || STRING_BASES.contains(lower);
     }
 
     /** All mnemonics the assembler accepts (table spellings and NASM aliases). */
     static Set<String> mnemonics() {
         Set<String> s = new HashSet<>(FORMS.keySet());
         s.addAll(ALIASES.keySet());
+        s.addAll(STRING_BASES);
         return s;
     }
 
@@ -163,6 +184,9 @@ final class AsmEncoder {
         String mn = st.mnemonic();
         int forcedAsize = 0, extra = 0;
         Alias alias = ALIASES.get(mn);
+        // SAL is the /6 row when the row is demanded or in the WinDbg dialect, whose disassembler writes
+        // "sal" for /6 only; NASM spells SAL as SHL /4.
+        if (alias != null && mn.equals("sal") && (st.windbg() || st.row() != null)) alias = null;
         if (alias != null) {
             mn = alias.target;
             forcedAsize = alias.asize;
@@ -188,6 +212,14 @@ final class AsmEncoder {
                 }
             }
         }
+        if (alias != null && alias.opsize != 0) {
+            if (o != 0 && o != alias.opsize) return fail(st.col(), "impossible combination of operand sizes");
+            o = alias.opsize;
+        }
+        if (st.windbg() && o == 0 && !STRING_BASES.contains(mn) && FORMS.containsKey(mn + "w") && FORMS.containsKey(mn + "d")) {
+            // The disassembler writes pushf/pusha/popf/popa/iret for the 16-bit forms only.
+            o = 16;
+        }
         if (a != 0 && forcedAsize != 0 && a != forcedAsize) return fail(st.col(), "impossible combination of address sizes");
         if (a == 0) a = forcedAsize;
         if (mn.isEmpty()) {
@@ -198,6 +230,60 @@ final class AsmEncoder {
 
         // NASM's shorthand forms.
         List<Opnd> ops = new ArrayList<>(opsIn);
+        int digit = -1;
+        if (mn.equals("x87")) {
+            if (ops.size() != 2 || !(ops.get(0) instanceof I d) || !(ops.get(1) instanceof M)) return fail(st.col(), "expected x87 d8..df /digit [address]");
+            digit = (int) d.v;
+            ops.remove(0);
+        }
+        // String forms written with operands: the size and the address size come from the memory operands, a
+        // segment override from the source's.
+        if ((STRING_BASES.contains(mn) || mn.equals("xlatb")) && !ops.isEmpty()) {
+            int size = 0;
+            for (Opnd op : ops) {
+                if (op instanceof R r && r.reg.kind() == AsmRegister.Kind.GPR && r.reg.num() == 0) size = r.reg.size();
+            }
+            OpcodeTable.Row row = FORMS.get(mn.equals("xlatb") ? "xlatb" : mn + "b").get(0).row();
+            String[] codes = mn.equals("xlatb") ? new String[] {"Xb"} : row.operands();
+            if (codes.length != ops.size()) return fail(st.col(), "invalid combination of opcode and operands: " + describe(st.mnemonic(), ops));
+            for (int i = 0; i < codes.length; i++) {
+                String code = codes[i];
+                Opnd op = ops.get(i);
+                if (code.startsWith("X") || code.startsWith("Y")) {
+                    if (!(op instanceof M m)) return fail(op.col(), "expected a memory operand");
+                    Addr ad;
+                    try {
+                        ad = analyse(m, bits, a);
+                    } catch (AsmFail f) {
+                        return new Encoded(null, null, List.of(f));
+                    }
+                    int want = mn.equals("xlatb") ? 3 : code.startsWith("X") ? 6 : 7;
+                    int reg = ad.base >= 0 ? ad.base : ad.index;
+                    if (reg != want || (ad.base >= 0 && ad.index >= 0) || ad.scale != 0 || ad.disp != 0) {
+                        return fail(m.col(), "the operand of '" + mn + "' must be [" + (ad.asize == 16 ? "" : "e") + new String[] {"", "", "", "bx", "", "", "si", "di"}[want] + "]");
+                    }
+                    if (m.src.size() != 0) size = m.src.size();
+                    if (a != 0 && a != ad.asize) return fail(m.col(), "impossible combination of address sizes");
+                    a = ad.asize;
+                    if (code.startsWith("Y")) {
+                        if (m.src.seg() != null && m.src.seg().num() != 0) return fail(m.col(), "the destination of a string instruction is always es:");
+                    } else if (m.src.seg() != null) {
+                        if (segWord != null) return fail(m.col(), "two segment overrides");
+                        segWord = m.src.seg();
+                    }
+                } else if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.GPR || r.reg.num() != (code.equals("DX") ? 2 : 0)) {
+                    return fail(op.col(), "invalid operand for '" + mn + "'");
+                }
+            }
+            if (size == 0) return fail(st.col(), "operation size not specified (write byte, word or dword)");
+            if (size != 1 && size != 2 && size != 4) return fail(st.col(), "invalid operand size for '" + mn + "'");
+            if (!mn.equals("xlatb")) {
+                mn = mn + (size == 1 ? "b" : size == 2 ? "w" : "d");
+            } else if (size != 1) {
+                return fail(st.col(), "xlat reads a byte");
+            }
+            ops.clear();
+        }
         if ((mn.equals("aam") || mn.equals("aad")) && ops.isEmpty()) {
             ops.add(new I(10, false, new AsmOperand.ImmOp(new AsmExpr.Num(10, st.col()), 0, false, 0, st.col()), 0, st.col()));
         }
@@ -217,14 +303,15 @@ final class AsmEncoder {
                     return new Encoded(null, null, List.of(f));
                 }
                 addrs.put(i, ad);
+                // Sticky bits are kept by the operand's written position, which is how they are read back.
                 if (ad.known) {
-                    if (ad.disp != 0) stick(sticky, i, NOT_ZERO);
-                    if (!fitsSigned8(ad.disp, ad.asize == 16 ? 16 : 32)) stick(sticky, i, NOT_D8);
+                    if (ad.disp != 0) stick(sticky, m.idx, NOT_ZERO);
+                    if (!fitsSigned8(ad.disp, ad.asize == 16 ? 16 : 32)) stick(sticky, m.idx, NOT_D8);
                 }
             } else if (op instanceof I im && !im.unknown) {
-                if (im.v != 1) stick(sticky, i, NOT_ONE);
-                if (!fitsSigned8(im.v, 16)) stick(sticky, i, NOT_B16);
-                if (!fitsSigned8(im.v, 32)) stick(sticky, i, NOT_B32);
+                if (im.v != 1) stick(sticky, im.idx, NOT_ONE);
+                if (!fitsSigned8(im.v, 16)) stick(sticky, im.idx, NOT_B16);
+                if (!fitsSigned8(im.v, 32)) stick(sticky, im.idx, NOT_B32);
             }
         }
         for (Opnd op : ops) {
@@ -232,6 +319,11 @@ final class AsmEncoder {
         }
 
         List<Form> forms = FORMS.get(mn);
+        if (forms == null) return fail(st.col(), "unknown instruction '" + st.mnemonic() + "'");
+        if (st.row() != null) {
+            forms = forms.stream().filter(f -> f.row.opName().equals(st.row())).toList();
+            if (forms.isEmpty()) return fail(st.col(), "'" + st.mnemonic() + "' has no row " + st.row());
+        }
         Cand best = null;
         List<Cand> all = new ArrayList<>();
         String rangeMsg = null;
@@ -245,7 +337,7 @@ final class AsmEncoder {
             for (String c : codes) if (c.startsWith("X") || c.startsWith("Y")) implicit = true;
             int written = implicit ? 0 : codes.length;
             if (written != ops.size()) continue;
-            boolean dep = osDependent(row);
+            boolean dep = osDependent(row, st.windbg());
             int[] sizes = form.opsize != 0 ? new int[] {form.opsize} : dep ? new int[] {bits, bits == 32 ? 16 : 32} : new int[] {o != 0 ? o : bits};
             for (int os : sizes) {
                 if (o != 0 && os != o) continue;
@@ -257,6 +349,9 @@ final class AsmEncoder {
                         for (var e : addrs.entrySet()) ordAddrs.put(1 - e.getKey(), e.getValue());
                     }
                     Try tr = new Try(row, written == 0 ? new String[0] : codes, ordered, ordAddrs, os, bits, a, address, sticky);
+                    tr.digit = digit;
+                    tr.writtenOs = o;
+                    tr.windbg = st.windbg();
                     tr.fixedPrefixes = (rep != 0 ? 1 : 0) + (lock ? 1 : 0) + (segWord != null ? 1 : 0);
                     tr.hasNear = hasNear;
                     Cand c = tr.run();
@@ -268,7 +363,8 @@ final class AsmEncoder {
                         continue;
                     }
                     c.osPenalty = os == bits ? 0 : 1;
-                    c.swapPenalty = mn.equals("xchg") ? 1 - swap : swap;
+                    // NASM puts xchg's first operand in ModRM.reg; the disassembler reads Ev,Gv, first in ModRM.rm.
+                    c.swapPenalty = mn.equals("xchg") && !st.windbg() ? 1 - swap : swap;
                     all.add(c);
                 }
             }
@@ -318,9 +414,12 @@ final class AsmEncoder {
         if (a16) b.add(0x67);
     }
 
-    private static boolean osDependent(OpcodeTable.Row row) {
-        if (RV_MW.contains(row.opName())) return true;
+    private static boolean osDependent(OpcodeTable.Row row, boolean windbg) {
+        if ((windbg ? RV_MW_WINDBG : RV_MW).contains(row.opName())) return true;
         for (String c : row.operands()) {
+            // WinDbg writes a branch target with eight digits whatever the operand size: one beyond 64 KiB in
+            // 16-bit code needs a 32-bit operand size.
+            if (windbg && (c.equals("Jb") || c.equals("Jz"))) return true;
             switch (c) {
                 case "Ev", "Gv", "Zv", "Zd", "Iz", "Iv", "Ov", "eAX", "Ibs", "Ap", "Mp", "Ma", "Xv", "Yv" -> {
                     return true;
@@ -417,7 +516,8 @@ final class AsmEncoder {
                 throw new AsmFail(col, "invalid effective address: only one register can be scaled");
             }
         }
-        if (index >= 0 && base < 0 && !m.src.nosplit() && (scale == 2 || scale == 3 || scale == 5 || scale == 9)) {
+        // [eax*3] has no encoding but [eax+eax*2], so it is split even under nosplit ([eax+eax*2] sums to it).
+        if (index >= 0 && base < 0 && ((!m.src.nosplit() && scale == 2) || scale == 3 || scale == 5 || scale == 9)) {
             base = index;
             scale--;
         }
@@ -492,6 +592,12 @@ final class AsmEncoder {
         boolean hasNear;
         String rangeMsg;
         int rangeCol;
+        /** The operand size a prefix word or suffix fixed (o16, data16, pushw), or 0. */
+        int writtenOs;
+        /** The ModRM digit of an x87 escape ({@code x87 d9 /0 [eax]}), or -1. */
+        int digit = -1;
+        /** The WinDbg dialect: {@code ds:} on an address without registers is no prefix, fword/dword sizes far. */
+        boolean windbg;
 
         Try(OpcodeTable.Row row, String[] codes, List<Opnd> ops, Map<Integer, Addr> addrs, int os, int bits,
             int forcedAsize, long address, long[] sticky) {
@@ -511,8 +617,8 @@ final class AsmEncoder {
             c.row = row;
             c.ibs = java.util.Arrays.asList(codes).contains("Ibs");
             c.os = os;
-            boolean rvmw = RV_MW.contains(row.opName());
-            int regField = row.modrmDigit() >= 0 && row.modrmDigit() < 8 ? row.modrmDigit() : 0;
+            boolean rvmw = (windbg ? RV_MW_WINDBG : RV_MW).contains(row.opName());
+            int regField = digit >= 0 ? digit : row.modrmDigit() >= 0 && row.modrmDigit() < 8 ? row.modrmDigit() : 0;
             Opnd rm = null;
             int rmIdx = -1;
             int plusReg = 0;
@@ -551,7 +657,10 @@ final class AsmEncoder {
                     case "M", "Mp", "Mq", "Ms", "Ma" -> {
                         if (!(op instanceof M m)) return null;
                         boolean soleFar = code.equals("Mp") && codes.length == 1;
-                        if (m.src.far() != soleFar) return null;   // jmp/call need 'far'; les/lds and the rest must not have it
+                        // WinDbg writes a far pointer in memory as its size alone: call fword ptr [eax].
+                        // A dword alone is a near pointer: the far 16:16 form is written far dword ptr.
+                        boolean far = m.src.far() || (windbg && soleFar && os == 32 && m.src.size() == 6);
+                        if (far != soleFar) return null;   // jmp/call need 'far'; les/lds and the rest must not have it
                         int msz = switch (code) {
                             case "Mp" -> os / 8 + 2;
                             case "Mq" -> 8;
@@ -559,8 +668,9 @@ final class AsmEncoder {
                             default -> 0;
                         };
                         if (code.equals("Mp")) {
-                            // "jmp dword far [bx]": the size names the offset, so it picks the operand size.
-                            if (m.src.size() != 0 && m.src.size() != os / 8) return null;
+                            // "jmp dword far [bx]": the size names the offset, so it picks the operand size;
+                            // in the WinDbg dialect it names the whole pointer (fword ptr, far dword ptr).
+                            if (m.src.size() != 0 && m.src.size() != (windbg ? os / 8 + 2 : os / 8)) return null;
                         } else if (m.src.size() != 0 && msz != 0 && m.src.size() != msz) {
                             return null;
                         }
@@ -586,7 +696,8 @@ final class AsmEncoder {
                     }
                     case "Zb", "Zv", "Zd" -> {
                         // Zd (BSWAP) is a 32-bit register at a 32-bit operand size: 66 0F C8+r in 16-bit code.
-                        if (code.equals("Zd") && os != 32) return null;
+                        // An explicit 16-bit operand size is kept (data16 bswap ecx): the SDM leaves it undefined.
+                        if (code.equals("Zd") && os != 32 && writtenOs != 16) return null;
                         int want = code.equals("Zb") ? 1 : code.equals("Zd") ? 4 : os / 8;
                         if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.GPR || r.reg.size() != want) return null;
                         // The register replaces the low three bits: 91+r with EAX gives 90, which is
@@ -652,7 +763,7 @@ final class AsmEncoder {
                         int want = code.equals("Ob") ? 1 : os / 8;
                         if (m.src.size() != 0 && m.src.size() != want) return null;
                         c.asize = ad.asize;
-                        c.seg = m.src.seg();
+                        c.seg = segOf(m, ad);
                         c.memSize = want;
                     }
                     case "Ap" -> {
@@ -672,7 +783,7 @@ final class AsmEncoder {
                 } else if (rm instanceof M m) {
                     Addr ad = addrs.get(rmIdx);
                     c.asize = ad.asize;
-                    c.seg = m.src.seg();
+                    c.seg = segOf(m, ad);
                     modrm(b, regField, ad, m.idx, c);
                 } else {
                     return null;
@@ -699,13 +810,25 @@ final class AsmEncoder {
                         int prefixLen = fixedPrefixes + (os != bits ? 1 : 0) + (c.asize != bits ? 1 : 0);
                         long end = address + prefixLen + b.size() + n;
                         long rel = im.v - end;
+                        if (windbg && os == 16 && !im.unknown) {
+                            // The CPU masks EIP to 16 bits (SDM Vol.2A Jcc/JMP): the target must lie in the
+                            // first 64 KiB, and the displacement wraps.
+                            if (im.v < 0 || im.v > 0xFFFF) {
+                                rangeMsg = "a 16-bit operand size cannot reach " + Long.toHexString(im.v);
+                                rangeCol = im.col;
+                                return null;
+                            }
+                            rel = (short) rel;
+                        }
                         if (n == 1) {
                             boolean fits = rel >= -128 && rel <= 127;
                             if (!im.unknown && !fits) {
                                 if (im.src.jump() == AsmOperand.ImmOp.SHORT || !hasNear) {
                                     c.problems.add(new AsmFail(im.col, "short jump out of range (target is " + rel + " bytes away, -128..127)"));
                                 } else {
-                                    stick(sticky, im.idx, NOT_SHORT);
+                                    // Only the preferred operand size decides: a 66 prefix on another size's
+                                    // candidate moves its end and must not push this one off the short form.
+                                    if (os == bits) stick(sticky, im.idx, NOT_SHORT);
                                     rangeMsg = "jump target out of range of a short jump (" + rel + " bytes away, -128..127)";
                                     rangeCol = im.col;
                                     return null;
@@ -727,6 +850,13 @@ final class AsmEncoder {
             }
             c.body = b.bytes();
             return c;
+        }
+
+        /** The segment prefix of a memory operand: WinDbg writes {@code ds:} on every address without registers. */
+        private AsmRegister segOf(M m, Addr ad) {
+            AsmRegister seg = m.src.seg();
+            if (windbg && seg != null && seg.num() == 3 && ad.noRegs()) return null;
+            return seg;
         }
 
         private void imm(Buf b, I im, int n, long min, long max, Cand c) {

@@ -9,7 +9,8 @@ import java.util.List;
  *
  * <p>Numbers follow NASM: {@code 0x1F}, {@code 0h1F}, {@code 1Fh}, {@code 0b1010}, {@code 1010b},
  * {@code 0o17}, {@code 17o}, {@code 17q}, {@code 0d99}, {@code 99d}, decimal; underscores may separate
- * digits. Strings are quoted with {@code '}, {@code "} or {@code `} (the last with C escapes).
+ * digits. With {@code hexDefault} (the WinDbg dialect) a number with neither a {@code 0x} prefix nor an
+ * {@code h} suffix is hexadecimal too ({@code 00401000}, {@code 8053e5cd}), as in WinDbg. Strings are quoted with {@code '}, {@code "} or {@code `} (the last with C escapes).
  */
 final class AsmLexer {
     private AsmLexer() {}
@@ -49,6 +50,10 @@ final class AsmLexer {
     }
 
     static Lexed lex(String line) {
+        return lex(line, false);
+    }
+
+    static Lexed lex(String line, boolean hexDefault) {
         List<Token> out = new ArrayList<>();
         List<String> errs = new ArrayList<>();
         List<Integer> errCols = new ArrayList<>();
@@ -79,7 +84,7 @@ final class AsmLexer {
                 int j = i;
                 while (j < n && (Character.isLetterOrDigit(line.charAt(j)) || line.charAt(j) == '_')) j++;
                 String text = line.substring(i, j);
-                Long v = parseNumber(text);
+                Long v = parseNumber(text, hexDefault);
                 if (v == null) {
                     errs.add("invalid number '" + text + "'");
                     errCols.add(col);
@@ -143,7 +148,7 @@ final class AsmLexer {
                 i += 2;
                 continue;
             }
-            if ("+-*/%&|^~!()[],:$".indexOf(c) >= 0) {
+            if ("+-*/%&|^~!()[],:${}".indexOf(c) >= 0) {
                 out.add(new Token(Kind.PUNCT, String.valueOf(c), 0, col));
                 i++;
                 continue;
@@ -158,8 +163,21 @@ final class AsmLexer {
 
     /** Parses a NASM number, or returns null when it is not one (or does not fit 64 bits). */
     static Long parseNumber(String raw) {
+        return parseNumber(raw, false);
+    }
+
+    /** As {@link #parseNumber(String)}; with {@code hexDefault} a number without a radix mark is hexadecimal. */
+    static Long parseNumber(String raw, boolean hexDefault) {
         String t = raw.replace("_", "").toLowerCase();
         if (t.isEmpty()) return null;
+        if (hexDefault && !t.startsWith("0x") && !(t.endsWith("h") && isDigits(t.substring(0, t.length() - 1), 16))) {
+            if (!isDigits(t, 16)) return null;
+            try {
+                return Long.parseUnsignedLong(t, 16);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
         int radix = 10;
         String digits = t;
         if (t.length() > 2 && t.charAt(0) == '0' && "xhbyoqdt".indexOf(t.charAt(1)) >= 0 && isDigits(t.substring(2), radixOf(t.charAt(1)))) {

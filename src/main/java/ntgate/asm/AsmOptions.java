@@ -14,8 +14,11 @@ import java.util.OptionalLong;
  * @param sectionAlign the minimum alignment of each section after the first (NASM's bin format uses 4);
  *                     {@code align N} inside a section raises that section's alignment to N
  * @param maxErrors    stop collecting errors after this many
+ * @param windbg       also accept the disassembler's WinDbg dialect (see {@link Assembler}): bare numbers are
+ *                     hexadecimal, {@code dword ptr}, {@code ds:[abs]} without a prefix, {@code sal} as the
+ *                     /6 row
  */
-public record AsmOptions(long base, int bits, Resolver resolver, int sectionAlign, int maxErrors) {
+public record AsmOptions(long base, int bits, Resolver resolver, int sectionAlign, int maxErrors, boolean windbg) {
 
     /** Values for names the source leaves undefined (an empty result: not known either). */
     @FunctionalInterface
@@ -34,26 +37,31 @@ public record AsmOptions(long base, int bits, Resolver resolver, int sectionAlig
 
     /** 32-bit code at 0, no resolver, sections aligned to 4, up to 100 errors. */
     public static AsmOptions defaults() {
-        return new AsmOptions(0, 32, Resolver.NONE, 4, 100);
+        return new AsmOptions(0, 32, Resolver.NONE, 4, 100, false);
     }
 
     public AsmOptions withBase(long newBase) {
-        return new AsmOptions(newBase, bits, resolver, sectionAlign, maxErrors);
+        return new AsmOptions(newBase, bits, resolver, sectionAlign, maxErrors, windbg);
     }
 
     public AsmOptions withBits(int newBits) {
-        return new AsmOptions(base, newBits, resolver, sectionAlign, maxErrors);
+        return new AsmOptions(base, newBits, resolver, sectionAlign, maxErrors, windbg);
     }
 
     public AsmOptions withResolver(Resolver r) {
-        return new AsmOptions(base, bits, r, sectionAlign, maxErrors);
+        return new AsmOptions(base, bits, r, sectionAlign, maxErrors, windbg);
     }
 
     public AsmOptions withSectionAlign(int align) {
-        return new AsmOptions(base, bits, resolver, align, maxErrors);
+        return new AsmOptions(base, bits, resolver, align, maxErrors, windbg);
     }
 
     public AsmOptions withMaxErrors(int max) {
-        return new AsmOptions(base, bits, resolver, sectionAlign, max);
+        return new AsmOptions(base, bits, resolver, sectionAlign, max, windbg);
+    }
+
+    /** Reads the disassembler's WinDbg dialect as well as NASM's (see {@link Assembler}). */
+    public AsmOptions withWindbg(boolean on) {
+        return new AsmOptions(base, bits, resolver, sectionAlign, maxErrors, on);
     }
 }

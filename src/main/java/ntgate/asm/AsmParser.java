@@ -41,21 +41,23 @@ final class AsmParser {
     int orgLine;
 
     private final String file;
+    private final boolean windbg;
     private int bits;
     private String scope = "";
     private int lineNo;
     private int insnCount;
     private boolean emittedAnything;
 
-    AsmParser(String file, int bits) {
+    AsmParser(String file, int bits, boolean windbg) {
         this.file = file;
         this.bits = bits;
+        this.windbg = windbg;
         sections.put(".text", new SectionInfo(".text"));
     }
 
-    private static final Set<String> SIZE_WORDS = Set.of("byte", "word", "dword", "qword", "tword");
+    private static final Set<String> SIZE_WORDS = Set.of("byte", "word", "dword", "fword", "qword", "tword");
     private static final Set<String> PREFIXES = Set.of("rep", "repe", "repz", "repne", "repnz", "lock",
-            "o16", "o32", "a16", "a32", "cs", "ds", "es", "ss", "fs", "gs");
+            "o16", "o32", "a16", "a32", "data16", "data32", "addr16", "addr32", "cs", "ds", "es", "ss", "fs", "gs");
     private static final Set<String> DIRECTIVES = Set.of("bits", "use16", "use32", "section", "segment",
             "global", "extern", "org", "align", "alignb", "db", "dw", "dd", "dq", "resb", "resw", "resd", "resq",
             "times", "equ", "cpu", "default");
@@ -69,6 +71,7 @@ final class AsmParser {
             case "byte" -> 1;
             case "word" -> 2;
             case "dword" -> 4;
+            case "fword" -> 6;
             case "qword" -> 8;
             case "tword" -> 10;
             default -> 0;
@@ -85,7 +88,7 @@ final class AsmParser {
         String[] lines = source.split("\r\n|\r|\n", -1);
         for (String line : lines) {
             lineNo++;
-            AsmLexer.Lexed lx = AsmLexer.lex(line);
+            AsmLexer.Lexed lx = AsmLexer.lex(line, windbg);
             for (int i = 0; i < lx.errors().size(); i++) error(lx.errorCols().get(i), lx.errors().get(i));
             if (!lx.errors().isEmpty()) continue;
             String text = lx.commentCol() > 0 ? line.substring(0, lx.commentCol() - 1).strip() : line.strip();
@@ -121,6 +124,10 @@ final class AsmParser {
             return;
         }
         AsmLexer.Token first = t.peek();
+        if (first.is("{")) {
+            parseBody(t, text, comment, null, 0);
+            return;
+        }
         if (first.kind() != AsmLexer.Kind.IDENT) {
             throw new AsmFail(first.col(), "expected a label, instruction or directive, found " + first);
         }
@@ -150,7 +157,7 @@ final class AsmParser {
 
     /** True when a token can start a statement (so the identifier before it is a label without a colon). */
     private static boolean startsStatement(AsmLexer.Token t) {
-        if (t.kind() == AsmLexer.Kind.EOL) return true;
+        if (t.kind() == AsmLexer.Kind.EOL || t.is("{")) return true;
         if (t.kind() != AsmLexer.Kind.IDENT) return false;
         String l = t.text().toLowerCase(Locale.ROOT);
         return DIRECTIVES.contains(l) || PREFIXES.contains(l) || AsmEncoder.isMnemonic(l);
@@ -166,6 +173,18 @@ final class AsmParser {
 
     /** The statement after any label: a directive, {@code times}, prefixes and an instruction. */
     private void parseBody(AsmTokens t, String text, String comment, AsmExpr times, int timesCol) {
+        String row = null;
+        if (t.peek().is("{")) {
+            // {ROW}: a pseudo-prefix (as GAS's {load}/{disp32}) naming the table row to encode.
+            t.next();
+            AsmLexer.Token r = t.next();
+            if (r.kind() != AsmLexer.Kind.IDENT || ntgate.cpu.decode.OpcodeTable.opId(r.text()) < 0) {
+                throw new AsmFail(r.col(), "expected the Op name of an opcode table row inside '{ }', found " + r);
+            }
+            t.expect("}", "'}'");
+            row = r.text();
+            if (t.atEnd()) throw new AsmFail(t.peek().col(), "expected an instruction after '{" + row + "}'");
+        }
         AsmLexer.Token head = t.next();
         if (head.kind() != AsmLexer.Kind.IDENT) {
             throw new AsmFail(head.col(), "expected an instruction or directive, found " + head);
@@ -213,11 +232,17 @@ final class AsmParser {
         }
         List<String> prefixes = new ArrayList<>();
         while (PREFIXES.contains(name)) {
-            prefixes.add(name);
+            prefixes.add(switch (name) {
+                case "data16" -> "o16";
+                case "data32" -> "o32";
+                case "addr16" -> "a16";
+                case "addr32" -> "a32";
+                default -> name;
+            });
             if (t.atEnd()) {
                 if (AsmRegister.lookup(name) != null) throw new AsmFail(head.col(), "expected an instruction after segment prefix '" + name + "'");
                 // A prefix alone on a line is emitted as that prefix byte.
-                statements.add(new AsmStatement.Insn(src(text, comment), prefixes, "", head.col(), List.of(), bits, times, timesCol, insnCount++));
+                statements.add(new AsmStatement.Insn(src(text, comment), prefixes, "", head.col(), List.of(), bits, times, timesCol, insnCount++, windbg, row));
                 emittedAnything = true;
                 return;
             }
@@ -225,18 +250,32 @@ final class AsmParser {
             if (head.kind() != AsmLexer.Kind.IDENT) throw new AsmFail(head.col(), "expected an instruction after prefix, found " + head);
             name = head.text().toLowerCase(Locale.ROOT);
         }
-        if (!AsmEncoder.isMnemonic(name)) {
+        List<AsmOperand> ops = new ArrayList<>();
+        if (name.equals("x87")) {
+            // The disassembler's spelling of an x87 escape: x87 d9 /0 [eax] (escape byte, ModRM digit, address).
+            row = x87Row(t.next());
+            t.expect("/", "'/' and the ModRM digit");
+            AsmLexer.Token dg = t.next();
+            if (dg.kind() != AsmLexer.Kind.NUMBER || dg.value() > 7) throw new AsmFail(dg.col(), "expected a ModRM digit 0..7, found " + dg);
+            ops.add(new AsmOperand.ImmOp(new AsmExpr.Num(dg.value(), dg.col()), 0, false, 0, dg.col()));
+        } else if (!AsmEncoder.isMnemonic(name)) {
             throw new AsmFail(head.col(), "unknown instruction '" + head.text() + "'");
         }
-        List<AsmOperand> ops = new ArrayList<>();
         if (!t.atEnd()) {
             do {
                 ops.add(parseOperand(t));
             } while (t.accept(","));
         }
         endOfLine(t);
-        statements.add(new AsmStatement.Insn(src(text, comment), prefixes, name, head.col(), ops, bits, times, timesCol, insnCount++));
+        statements.add(new AsmStatement.Insn(src(text, comment), prefixes, name, head.col(), ops, bits, times, timesCol, insnCount++, windbg, row));
         emittedAnything = true;
+    }
+
+    /** The x87 escape row named by its byte ({@code d8}..{@code df}, as a name or a number). */
+    private static String x87Row(AsmLexer.Token tok) {
+        Long v = tok.kind() == AsmLexer.Kind.NUMBER || tok.kind() == AsmLexer.Kind.IDENT ? AsmLexer.parseNumber(tok.text(), true) : null;
+        if (v == null || v < 0xD8 || v > 0xDF) throw new AsmFail(tok.col(), "expected an x87 escape byte d8..df, found " + tok);
+        return String.format("ESC_%02X", v);
     }
 
     private void endOfLine(AsmTokens t) {
@@ -354,6 +393,8 @@ final class AsmParser {
                 jump = AsmOperand.ImmOp.NEAR;
             } else if (w.equals("far")) {
                 far = true;
+            } else if (w.equals("ptr") && windbg && size != 0) {
+                // WinDbg/MASM: "dword ptr [..]" is NASM's "dword [..]".
             } else if (w.equals("ptr")) {
                 throw new AsmFail(t.peek().col(), "'ptr' is MASM syntax; write 'dword [..]' without it");
             } else {
@@ -379,7 +420,13 @@ final class AsmParser {
         if (tok.kind() == AsmLexer.Kind.EOL || tok.is(",")) throw new AsmFail(tok.col(), "expected an operand, found " + tok);
         AsmExpr e = AsmExpr.parse(t);
         if (t.accept(":")) {
+            AsmLexer.Token offTok = t.peek();
             AsmExpr off = AsmExpr.parse(t);
+            if (windbg && size == 0 && (off instanceof AsmExpr.Num || off instanceof AsmExpr.Sym)
+                    && offTok.text().matches("[0-9a-fA-F]{4}|[0-9a-fA-F]{8}")) {
+                // WinDbg writes a 16-bit offset with four digits, a 32-bit one with eight (jmp 0008:1234).
+                size = offTok.text().length() / 2;
+            }
             return new AsmOperand.FarOp(e, off, size, col);
         }
         if (far) throw new AsmFail(col, "'far' needs a memory operand or a seg:offset pointer");
@@ -413,7 +460,24 @@ final class AsmParser {
             t.next();
         }
         if (t.peek().is("]")) throw new AsmFail(t.peek().col(), "expected an address inside '[ ]'");
+        int from = t.mark();
+        AsmLexer.Token first = t.peek();
         AsmExpr addr = AsmExpr.parse(t);
+        if (windbg && dispSize == 0 && first.kind() == AsmLexer.Kind.NUMBER && t.peek().is("]")) {
+            // WinDbg writes an absolute address with all its digits: four for a 16-bit address size, eight
+            // for a 32-bit one (ds:[0BF2Ch] is a16, ds:[0000BF2Ch] a32), so the digits pick the address size.
+            String digits = first.text().toLowerCase(Locale.ROOT);
+            if (digits.endsWith("h")) digits = digits.substring(0, digits.length() - 1);
+            if ((digits.length() == 5 || digits.length() == 9) && digits.startsWith("0")) digits = digits.substring(1);
+            dispSize = digits.length() == 4 ? 2 : digits.length() == 8 ? 4 : 0;
+        }
+        if (windbg) {
+            // WinDbg writes an index without a base as [eax*2] and a base with the same register as index as
+            // [eax+eax]: a written scale is never split into a base (NASM's [eax*2] is [eax+eax]).
+            int to = t.mark();
+            t.reset(from);
+            while (t.mark() < to) nosplit |= t.next().is("*");
+        }
         t.expect("]", "']'");
         return new AsmOperand.MemOp(size, seg, addr, dispSize, nosplit, far, col);
     }

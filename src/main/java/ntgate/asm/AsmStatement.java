@@ -29,9 +29,11 @@ sealed interface AsmStatement {
      * @param prefixes prefix words in source order (rep, lock, o16, a16, fs, ...), lower case
      * @param bits     the BITS setting in force (16 or 32)
      * @param times    repeat count ({@code times N insn}), or null
+     * @param windbg   the source is read in the WinDbg dialect ({@link AsmOptions#windbg()})
+     * @param row      the Op name of the row a {@code {ROW}} pseudo-prefix demands, or null
      */
     record Insn(Src src, List<String> prefixes, String mnemonic, int col, List<AsmOperand> operands, int bits,
-                AsmExpr times, int timesCol, int id) implements AsmStatement {}
+                AsmExpr times, int timesCol, int id, boolean windbg, String row) implements AsmStatement {}
 
     /** One item of a data directive: an expression, or a string (bytes). */
     record DataItem(AsmExpr expr, byte[] string, int col) {}

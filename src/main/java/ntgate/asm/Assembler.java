@@ -28,6 +28,36 @@ import java.util.Set;
  * overrides written {@code [fs:0x124]} (NASM's form) or {@code fs:[0x124]} (also accepted by NASM),
  * prefix words ({@code rep/repe/repne/lock/o16/o32/a16/a32} and segment names), far pointers
  * ({@code jmp 0x08:label}, {@code jmp far [eax]}). See {@link AsmEncoder} for how encodings are chosen.
+ * A pseudo-prefix {@code {ROW}} naming an {@code Op} of the opcode table ({@code {ADD_EbIb_82} add byte [eax],1},
+ * {@code {ADD_GvEv} add eax,ecx}) demands that row, as GAS's {@code {load}}/{@code {store}} do; it is how
+ * the alias rows that never win on their own are written.
+ *
+ * <h2>The disassembler's dialect ({@link AsmOptions#windbg()})</h2>
+ * With the option set, every line {@link Disassembler} writes (without symbols) assembles back to the same
+ * instruction, byte for byte when the encoding is the canonical one ({@code AsmDisasmRoundTripTest}):
+ * <ul>
+ *   <li>{@code byte/word/dword/fword/qword ptr} before a memory operand; {@code fword ptr} alone on jmp/call
+ *       is a far pointer in memory, and a 16:16 one is {@code far dword ptr} (the size names the whole
+ *       pointer, not NASM's offset).</li>
+ *   <li>Numbers without a radix mark are hexadecimal ({@code 00401000}, {@code 1234h} and {@code 0x1234}
+ *       as well); an undefined name made only of hex digits is that number ({@code jnz e0c8a8fc}), as WinDbg
+ *       reads it. Suffix letters b/d/o/q no longer mark a radix.</li>
+ *   <li>{@code ds:[00401234h]}: on an address with no registers {@code ds:} emits no prefix (the dialect writes
+ *       it on every such address), and the digits written pick the address size (four: a16, eight: a32).
+ *       Likewise a far pointer's offset digits pick the operand size ({@code jmp 0008:1000} is 66 EA in 32-bit
+ *       code), and a branch target beyond 64 KiB needs a 32-bit operand size.</li>
+ *   <li>A written scale is never split ({@code [eax*2]} stays an index without base; {@code [eax*1+10h]} is
+ *       index-only too, while {@code [eax+eax]} is base and index).</li>
+ *   <li>String instructions with their operands ({@code rep movs dword ptr es:[edi],dword ptr fs:[esi]},
+ *       {@code xlat byte ptr [ebx]}): the sizes pick the form, the registers the address size, the source's
+ *       segment the override.</li>
+ *   <li>Prefix words {@code data16/data32/addr16/addr32} (accepted everywhere); size suffixes on
+ *       push/pop/ret/retf/enter/leave/call/jmp/sgdt/sidt/lgdt/lidt ({@code pushw 6Ah}, {@code retw}; accepted
+ *       everywhere); {@code pushf/pusha/popf/popa/iret} are the 16-bit forms.</li>
+ *   <li>{@code sal} is the /6 row (the disassembler writes {@code sal} for nothing else); {@code xchg}'s first
+ *       operand goes in ModRM.rm; MOV Sw,Ew, LAR and LSL take Rv/Mw registers ({@code mov es,ax} is 66 8E).</li>
+ *   <li>{@code x87 d9 /0 [eax]}: an x87 escape by its byte and ModRM digit (accepted everywhere).</li>
+ * </ul>
  *
  * <h2>Names the source does not define</h2>
  * Any name the source does not define is asked of the resolver (so structure fields need no declaration);
@@ -87,7 +117,7 @@ public final class Assembler {
     private Assembler(String source, String file, AsmOptions opts) {
         this.opts = opts;
         this.file = file;
-        this.parser = new AsmParser(file, opts.bits());
+        this.parser = new AsmParser(file, opts.bits(), opts.windbg());
         parser.parse(source);
         this.statements = parser.statements;
         this.sticky = new long[statements.size()][1];
@@ -269,6 +299,10 @@ public final class Assembler {
             if (v == null && !name.startsWith(".")) {
                 OptionalLong r = resolve(full);
                 if (r.isPresent()) v = r.getAsLong();
+            }
+            if (v == null && opts.windbg() && name.matches("[0-9a-fA-F]{1,16}")) {
+                // WinDbg reads a name it does not know as a hexadecimal number (jnz e0c8a8fc).
+                v = Long.parseUnsignedLong(name, 16);
             }
             if (v == null) {
                 if (bareOperand && AsmRegister.looksLikeRegister(name)) error(col, "unknown register '" + name + "'");

@@ -14,7 +14,9 @@ import java.util.Optional;
 /**
  * Intel-syntax disassembler in the WinDbg dialect that reverse engineers read. It decodes with the CPU's own
  * {@link Decoder} and {@link OpcodeTable} (what is shown is what runs) and only formats; it has no opcode
- * tables of its own.
+ * tables of its own. Its text (without symbols) assembles back to the same instruction with
+ * {@link Assembler} in the WinDbg dialect ({@link AsmOptions#withWindbg}), byte for byte when the encoding is
+ * canonical ({@code AsmDisasmRoundTripTest} defines which are).
  *
  * <h2>Dialect</h2>
  * <ul>
@@ -25,9 +27,11 @@ import java.util.Optional;
  *       written unsigned at the operand's size (an 8-bit immediate sign-extended to 32 bits reads
  *       {@code 0FFFFFFF8h}); displacements beside a register are signed ({@code [ebp-4]},
  *       {@code [ebx+esi*4+10h]}), except beside an index alone, where it is a table's address and unsigned
- *       ({@code [eax*4+80501B8Ch]}); a zero displacement is omitted and a scale of 1 is not written.</li>
+ *       ({@code [eax*4+80501B8Ch]}); a zero displacement is omitted and a scale of 1 is not written, except on an index with no base
+ *       ({@code [ebp*1+10h]}), where it tells the index from a base (whose default segment may differ).</li>
  *   <li>A memory operand carries its size ({@code byte ptr}, {@code word ptr}, {@code dword ptr},
- *       {@code fword ptr} for far pointers and descriptor-table images, {@code qword ptr}); LEA and the x87
+ *       {@code fword ptr} for far pointers and descriptor-table images, {@code qword ptr}; a far call or jmp
+ *       through a 16:16 pointer is {@code far dword ptr}, which would otherwise read as the near form); LEA and the x87
  *       escapes have none. An absolute address (no base, no index) is written with all its digits and a
  *       segment, {@code dword ptr ds:[7FFE0300h]}; otherwise the segment is written only when a prefix
  *       overrides it, except the string destination {@code es:[edi]}, which cannot be overridden.</li>
@@ -73,7 +77,8 @@ import java.util.Optional;
  *       {@code addr32} word under a 32-bit one; the number of digits already shows the address size.</li>
  *   <li>objdump writes {@code ds:} on string sources and XLAT even without a prefix; we do not.</li>
  *   <li>objdump writes a scale of 1 ({@code [eax+ecx*1]}), a zero displacement ({@code [ebp+0x0]}) and the
- *       pseudo-register {@code eiz} for a SIB byte without index; we omit all three. Beside an index with no
+ *       pseudo-register {@code eiz} for a SIB byte without index; we omit all three (but keep {@code *1} on an
+ *       index with no base). Beside an index with no
  *       base objdump writes the displacement signed ({@code [ecx*4-0x7faac060]}), we unsigned.</li>
  *   <li>Condition codes: objdump {@code je/jne/sete/setne/cmove/cmovne}, we {@code jz/jnz/setz/setnz/cmovz/cmovnz}.</li>
  *   <li>objdump spells SAL (the /6 shift) {@code shl}, WAIT {@code fwait}, SALC {@code (bad)}, PUSHAD/POPAD/PUSHFD/POPFD/IRETD
@@ -97,6 +102,8 @@ import java.util.Optional;
  *       decoder (like a Pentium-era CPU) reads WBINVD with a needless prefix: {@code data16 wbinvd}.</li>
  *   <li>objdump does not truncate the target of a rel8 branch (Jcc, JMP, LOOPcc, JECXZ) under a 16-bit operand
  *       size; the CPU does (SDM Vol.2A Jcc/JMP/LOOP: {@code EIP <- EIP AND 0000FFFFH}) and so do we.</li>
+ *   <li>objdump writes a far call/jmp through a 16:16 pointer as the near form ({@code call DWORD PTR [eax]}); we
+ *       write {@code call far dword ptr [eax]}, so that the text names one instruction.</li>
  * </ol>
  */
 public final class Disassembler {
@@ -348,7 +355,12 @@ public final class Disassembler {
                 case "Dd": return "dr" + d.reg;
                 case "Sw": return Seg.name(d.reg);
                 case "M": return memory(d.op == Op.INVLPG_M ? "byte ptr" : "");
-                case "Mp": usedOpsize = true; return memory(d.opsize == 4 ? "fword ptr" : "dword ptr");
+                case "Mp": {
+                    usedOpsize = true;
+                    // A far call/jmp through a 16:16 pointer would read as the near call/jmp dword ptr [..].
+                    boolean farBranch = d.op == Op.CALLF_Mp || d.op == Op.JMPF_Mp;
+                    return memory(d.opsize == 4 ? "fword ptr" : farBranch ? "far dword ptr" : "dword ptr");
+                }
                 case "Ma": usedOpsize = true; return memory(d.opsize == 4 ? "qword ptr" : "dword ptr");
                 case "Mq": return memory("qword ptr");
                 case "Ms": return memory("fword ptr");
@@ -439,7 +451,8 @@ public final class Disassembler {
             if (index != Insn.NO_REG) {
                 if (!first) sb.append('+');
                 sb.append(regs[index]);
-                if (scale != 0) sb.append('*').append(1 << scale);
+                // An index alone keeps its scale of 1: [ebp*1+10h] is not [ebp+10h], which defaults to SS.
+                if (scale != 0 || base == Insn.NO_REG) sb.append('*').append(1 << scale);
                 first = false;
             }
             long disp = d.disp;

@@ -107,9 +107,13 @@ class DisasmVectorsTest {
         66 ea 00 10 08 00       | jmp 0008:1000
         ff 2d 00 10 40 00       | jmp fword ptr ds:[00401000h]
         ff 18                   | call fword ptr [eax]
-        66 ff 18                | call dword ptr [eax]
+        66 ff 18                | call far dword ptr [eax]
+        66 ff 28                | jmp far dword ptr [eax]
+        ff 10                   | call dword ptr [eax]
         ff 15 00 03 fe 7f       | call dword ptr ds:[7FFE0300h]
         ff 24 85 00 10 40 00    | jmp dword ptr [eax*4+401000h]
+        8b 04 2d 10 00 00 00    | mov eax,dword ptr [ebp*1+10h]
+        8b 45 10                | mov eax,dword ptr [ebp+10h]
         ff d2                   | call edx
         cb                      | retf
         ca 08 00                | retf 8
