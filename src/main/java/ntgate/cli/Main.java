@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             BenchCommand.class,
             BareCommand.class,
+            RunCommand.class,
             DisasmCommand.class,
             AsmCommand.class,
         })

@@ -31,6 +31,8 @@ public final class NtStatus {
     public static final int STATUS_THREAD_WAS_SUSPENDED = 0x40000001;
     public static final int STATUS_IMAGE_NOT_AT_BASE = 0x40000003;
     public static final int STATUS_ALREADY_WIN32 = 0x4000001B;
+    /** NtYieldExecution found no other thread ready to run (WRK ntstatus.h). */
+    public static final int STATUS_NO_YIELD_PERFORMED = 0x40000024;
 
     // Warnings.
     public static final int STATUS_GUARD_PAGE_VIOLATION = 0x80000001;

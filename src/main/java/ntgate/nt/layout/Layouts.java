@@ -396,10 +396,20 @@ public final class Layouts {
             .build();
 
     /**
-     * RTL_USER_PROCESS_PARAMETERS: NT-FACTS gives no member; declared with its XP size 0x290 [?]
-     * and no fields, so nothing depends on unverified offsets.
+     * RTL_USER_PROCESS_PARAMETERS, XP size 0x290 [?]. The standard handles at +0x18/+0x1C/+0x20 are the ones
+     * issue 5 specifies; ImagePathName +0x38 and CommandLine +0x40 (UNICODE_STRINGs) are the XP offsets of
+     * ReactOS's and the WRK's declaration.
      */
     public static final Struct RTL_USER_PROCESS_PARAMETERS = Struct.builder("RTL_USER_PROCESS_PARAMETERS", 0x290)
+            .u32(0x00, "MaximumLength", "")
+            .u32(0x04, "Length", "")
+            .u32(0x08, "Flags", "1 = normalized (pointers, not offsets)")
+            .ptr(0x10, "ConsoleHandle", "")
+            .ptr(0x18, "StandardInput", "")
+            .ptr(0x1C, "StandardOutput", "")
+            .ptr(0x20, "StandardError", "")
+            .u64(0x38, "ImagePathName", "UNICODE_STRING: Length, MaximumLength, Buffer")
+            .u64(0x40, "CommandLine", "UNICODE_STRING: Length, MaximumLength, Buffer")
             .build();
 
     private static final List<Struct> ALL = List.of(

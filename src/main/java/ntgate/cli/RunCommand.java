@@ -1,0 +1,129 @@
+package ntgate.cli;
+
+import ntgate.nt.NtStatus;
+import ntgate.nt.NtSystem;
+import ntgate.trace.GateTracer;
+import ntgate.trace.SyscallTracer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code ntgate run FILE}: boots the machine and runs one program through the real gate. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {
+            "Boot the XP SP3 kernel and run a program: a NASM-syntax .asm file (extern names bind to ntdll exports;",
+            "execution starts at the global label 'start', else at the start of .text, and returning ends the process",
+            "with EAX as its status).",
+            "Exit code: the guest's exit status (low 8 bits; the full NTSTATUS is on stderr when non-zero);",
+            "2 = the program could not be loaded; 3 = bug check or triple fault; 4 = instruction budget used up."})
+public final class RunCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE", description = "The program (.asm).")
+    Path file;
+
+    @Option(names = "--trace", paramLabel = "WHAT", split = ",",
+            description = "What to trace on stderr: syscalls (one line per call), gate (every instruction from SYSENTER/INT 2Eh to SYSEXIT/IRETD).")
+    java.util.List<String> trace = new java.util.ArrayList<>();
+
+    @Option(names = "--int2e", description = "Make ntdll enter the kernel with INT 2Eh (KiIntSystemCall) instead of SYSENTER.")
+    boolean int2e;
+
+    @Option(names = "--max-insns", defaultValue = "2000000000", paramLabel = "N",
+            description = "Instruction budget (default ${DEFAULT-VALUE}).")
+    long maxInsns;
+
+    @Override
+    public Integer call() {
+        for (String t : trace) {
+            if (!t.equals("syscalls") && !t.equals("gate")) {
+                System.err.println("ntgate run: unknown --trace '" + t + "' (expected syscalls or gate)");
+                return 2;
+            }
+        }
+        if (maxInsns <= 0) {
+            System.err.println("ntgate run: --max-insns must be positive");
+            return 2;
+        }
+        String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+        if (!name.toLowerCase(java.util.Locale.ROOT).endsWith(".asm")) {
+            System.err.println("ntgate run: " + file + ": only NASM-syntax .asm programs can be run (PE32 .exe support is not built yet)");
+            return 2;
+        }
+        String source;
+        try {
+            byte[] raw = Files.readAllBytes(file);
+            source = new String(raw, StandardCharsets.UTF_8);
+            if (source.indexOf('\0') >= 0) {
+                System.err.println("ntgate run: " + file + ": not a text file (it contains NUL bytes)");
+                return 2;
+            }
+        } catch (IOException e) {
+            System.err.println("ntgate run: cannot read " + file + ": " + e.getMessage());
+            return 2;
+        }
+        PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false);
+        PrintStream err = new PrintStream(new BufferedOutputStream(System.err, 1 << 16), false);
+        NtSystem.Options o = new NtSystem.Options();
+        o.int2e = int2e;
+        o.commandLine = file.toString();
+        o.stdout = out;
+        o.stderr = err;
+        o.stdin = System.in;
+        NtSystem sys;
+        try {
+            sys = NtSystem.boot(source, file.toString(), o);
+        } catch (NtSystem.LoadError e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        return execute(sys, trace.contains("syscalls"), trace.contains("gate"), maxInsns, out, err);
+    }
+
+    /** Runs a booted machine with the chosen tracers and reports how it ended; returns the exit code. */
+    static int execute(NtSystem sys, boolean syscalls, boolean gate, long budget, PrintStream out, PrintStream err) {
+        SyscallTracer st = syscalls ? new SyscallTracer(err) : null;
+        GateTracer gt = gate ? new GateTracer(sys, err) : null;
+        sys.cpu.setHooks(ntgate.trace.Hooks.combine(st, gt));
+        NtSystem.End end = sys.run(budget);
+        if (st != null) st.finish();
+        out.flush();
+        err.flush();
+        return report(sys, end);
+    }
+
+    static int report(NtSystem sys, NtSystem.End end) {
+        switch (end) {
+            case EXITED -> {
+                int s = sys.k.exitStatus;
+                if (s != 0) System.err.println("ntgate: the process exited with status " + NtStatus.describe(s));
+                return s & 0xFF;
+            }
+            case BUG_CHECK -> {
+                System.err.print(BugCheckReport.format(sys));
+                return 3;
+            }
+            case TRIPLE_FAULT -> {
+                System.err.println("ntgate: triple fault: the processor shut down"
+                        + (sys.cpu.note != null ? " (" + sys.cpu.note + ")" : ""));
+                System.err.print(BugCheckReport.registers(sys));
+                return 3;
+            }
+            case HALTED -> {
+                System.err.println("ntgate: the processor halted at " + sys.symbolize(sys.cpu.st.eip));
+                return 3;
+            }
+            default -> {
+                System.err.printf("ntgate: instruction budget used up (%d instructions) at %s%n",
+                        sys.cpu.icount, sys.symbolize(sys.cpu.st.eip));
+                return 4;
+            }
+        }
+    }
+}

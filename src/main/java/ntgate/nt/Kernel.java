@@ -1,0 +1,321 @@
+package ntgate.nt;
+
+import ntgate.cpu.Cpu;
+import ntgate.cpu.CpuFault;
+import ntgate.nt.layout.Layouts;
+import ntgate.nt.layout.Nt;
+import ntgate.nt.layout.Struct;
+import ntgate.nt.mm.VirtualMemory;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The kernel's host side (DESIGN.md: service bodies and deeper helpers may be Java): the handle table, the user
+ * APC queue, the process's end, bug checks, and the host routines that guest stubs reach with
+ * {@code hostcall HC_Name}. Each routine reads its stdcall arguments from the guest stack and guest memory through
+ * the MMU, so a bad user pointer behaves as in NT: the service's exception handler turns the fault into
+ * STATUS_ACCESS_VIOLATION.
+ */
+public final class Kernel {
+    public static final int PROCESS_ID = 0x7C4, THREAD_ID = 0x7C8;
+
+    final NtSystem sys;
+    final Cpu cpu;
+    final GuestMemory mem;
+    public final VirtualMemory vm;
+    int initialTrapFrame;
+
+    /** Set when the process has ended; {@link #exitStatus} is its status. */
+    public boolean exited;
+    public int exitStatus;
+    /** Set when the kernel stopped with KeBugCheckEx. */
+    public BugCheck bugCheck;
+
+    /** A user APC as KeInsertQueueApc queued it. */
+    public record UserApc(int normalRoutine, int normalContext, int systemArgument1, int systemArgument2) {}
+
+    final ArrayDeque<UserApc> userApcs = new ArrayDeque<>();
+    /** Open handles → object; the console handles are there from the start. */
+    final Map<Integer, Object> handles = new HashMap<>();
+    private int nextHandle = 0x7F8;
+
+    /** The stop code and parameters of a bug check, and where the kernel stood. */
+    public record BugCheck(int code, int p1, int p2, int p3, int p4, int eip, int trapFrame) {
+        public String name() {
+            return switch (code) {
+                case 0x0A -> "IRQL_NOT_LESS_OR_EQUAL";
+                case 0x1E -> "KMODE_EXCEPTION_NOT_HANDLED";
+                case 0x4A -> "IRQL_GT_ZERO_AT_SYSTEM_SERVICE";
+                case 0x50 -> "PAGE_FAULT_IN_NONPAGED_AREA";
+                case 0x7F -> "UNEXPECTED_KERNEL_MODE_TRAP";
+                case 0x8E -> "KERNEL_MODE_EXCEPTION_NOT_HANDLED";
+                case 0xD1 -> "DRIVER_IRQL_NOT_LESS_OR_EQUAL";
+                case 0x01 -> "APC_INDEX_MISMATCH";
+                default -> "BUGCHECK";
+            };
+        }
+    }
+
+    /** Console streams behind the standard handles. */
+    enum Console { STDIN, STDOUT, STDERR }
+
+    Kernel(NtSystem sys) {
+        this.sys = sys;
+        this.cpu = sys.cpu;
+        this.mem = sys.mem;
+        this.vm = new VirtualMemory(sys);
+        handles.put(NtSystem.STD_INPUT, Console.STDIN);
+        handles.put(NtSystem.STD_OUTPUT, Console.STDOUT);
+        handles.put(NtSystem.STD_ERROR, Console.STDERR);
+    }
+
+    int newHandle(Object o) {
+        int h = nextHandle;
+        nextHandle += 4;
+        handles.put(h, o);
+        return h;
+    }
+
+    // ---- calling conventions -------------------------------------------------------------------------------
+
+    /** The i-th stdcall argument of the routine being run ([ESP+4+4i]). */
+    public int arg(int i) {
+        return mem.u32(cpu.gpr[4] + 4 + 4 * i);
+    }
+
+    /** KPRCB.CurrentThread. */
+    public int currentThread() {
+        return mem.u32(Nt.KIP0PCRADDRESS + Layouts.KPCR.offset("PrcbData.CurrentThread"));
+    }
+
+    /** KTHREAD.PreviousMode of the current thread. */
+    public int previousMode() {
+        return mem.get(Layouts.KTHREAD, currentThread(), "PreviousMode");
+    }
+
+    /** A service body: returns its NTSTATUS. */
+    interface Body {
+        int call() throws CpuFault;
+    }
+
+    /**
+     * Registers a service body: a fault while it touches memory becomes STATUS_ACCESS_VIOLATION, as the service's
+     * try/except does in NT (NT-FACTS §10.2).
+     */
+    void service(HostCallTable t, String name, Body body) {
+        t.register(name, c -> {
+            int status;
+            try {
+                status = body.call();
+            } catch (CpuFault f) {
+                status = NtStatus.STATUS_ACCESS_VIOLATION;
+            }
+            c.gpr[0] = status;
+        });
+    }
+
+    /** ProbeForRead/ProbeForWrite for a user-mode caller: the range must end at or below MmUserProbeAddress. */
+    void probe(int address, int length, int alignment) {
+        if (length == 0) return;
+        if ((address & (alignment - 1)) != 0) throw new Misaligned();
+        if (previousMode() != Nt.UserMode) return;
+        long end = Integer.toUnsignedLong(address) + Integer.toUnsignedLong(length);
+        if (end > Integer.toUnsignedLong(Nt.MM_USER_PROBE_ADDRESS)) {
+            throw new CpuFault(CpuFault.PF, 0, Nt.MM_USER_PROBE_ADDRESS);
+        }
+    }
+
+    /** ProbeFor* found a misaligned pointer: STATUS_DATATYPE_MISALIGNMENT. */
+    static final class Misaligned extends RuntimeException {
+        Misaligned() {
+            super(null, null, false, false);
+        }
+    }
+
+    // ---- the routines ----------------------------------------------------------------------------------------
+
+    void registerHostRoutines(HostCallTable t) {
+        service(t, "NtTerminateProcess", () -> {
+            int h = arg(0), status = arg(1);
+            if (h != -1 && h != 0) return handles.containsKey(h) ? NtStatus.STATUS_OBJECT_TYPE_MISMATCH : NtStatus.STATUS_INVALID_HANDLE;
+            exit(status);
+            return NtStatus.STATUS_SUCCESS;
+        });
+        service(t, "NtTerminateThread", () -> {
+            int h = arg(0), status = arg(1);
+            if (h != -2 && h != 0) return handles.containsKey(h) ? NtStatus.STATUS_OBJECT_TYPE_MISMATCH : NtStatus.STATUS_INVALID_HANDLE;
+            exit(status);   // the process's only thread: terminating it ends the process
+            return NtStatus.STATUS_SUCCESS;
+        });
+        service(t, "NtClose", () -> handles.remove(arg(0)) != null ? NtStatus.STATUS_SUCCESS : NtStatus.STATUS_INVALID_HANDLE);
+        service(t, "NtWriteFile", this::ntWriteFile);
+        service(t, "NtReadFile", this::ntReadFile);
+        service(t, "NtDisplayString", () -> {
+            int us = arg(0);
+            probe(us, 8, 4);
+            int len = mem.u16(us), buf = mem.u32(us + 4);
+            probe(buf, len, 2);
+            String s = mem.utf16(buf, len / 2);
+            console(Console.STDOUT, s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return NtStatus.STATUS_SUCCESS;
+        });
+        service(t, "NtTestAlert", () -> testAlert(previousMode()));
+        service(t, "NtQueueApcThread", () -> {
+            int h = arg(0);
+            if (h != -2 && !(handles.get(h) instanceof ThreadRef)) return NtStatus.STATUS_INVALID_HANDLE;
+            userApcs.add(new UserApc(arg(1), arg(2), arg(3), arg(4)));
+            return NtStatus.STATUS_SUCCESS;
+        });
+        service(t, "NtYieldExecution", () -> NtStatus.STATUS_NO_YIELD_PERFORMED);
+        service(t, "NtGdiFlush", () -> NtStatus.STATUS_SUCCESS);
+        service(t, "NtUserGetThreadState", () -> 0);
+
+        // KiDeliverApc(PreviousMode, ExceptionFrame, TrapFrame), NT-FACTS §8.2: user APCs only (no kernel APCs
+        // are ever queued in ntgate).
+        t.register("KiDeliverApc", c -> {
+            int mode = arg(0), trapFrame = arg(2);
+            int thread = currentThread();
+            Struct kt = Layouts.KTHREAD;
+            int savedTrapFrame = mem.get(kt, thread, "TrapFrame");
+            mem.put(kt, thread, "TrapFrame", trapFrame);
+            mem.put(kt, thread, "ApcState.KernelApcPending", 0);
+            if (mode == Nt.UserMode && !userApcs.isEmpty() && mem.get(kt, thread, "ApcState.UserApcPending") != 0) {
+                mem.put(kt, thread, "ApcState.UserApcPending", 0);
+                UserApc apc = userApcs.poll();
+                ContextFrames.initializeUserApc(this, trapFrame, apc);
+            }
+            mem.put(kt, thread, "TrapFrame", savedTrapFrame);
+        });
+        // KiContinue(Context, ExceptionFrame, TrapFrame) for NtContinue: probe, copy and apply the CONTEXT.
+        t.register("KiContinue", c -> {
+            int context = arg(0), trapFrame = arg(2);
+            int status;
+            try {
+                status = ContextFrames.contextToTrapFrame(this, context, trapFrame, previousMode());
+            } catch (Misaligned e) {
+                status = NtStatus.STATUS_DATATYPE_MISALIGNMENT;
+            } catch (CpuFault f) {
+                status = NtStatus.STATUS_ACCESS_VIOLATION;
+            }
+            c.gpr[0] = status;
+        });
+        t.register("KeTestAlertThread", c -> c.gpr[0] = testAlert(arg(0)));
+        t.register("PsConvertToGuiThread", c -> c.gpr[0] = convertToGuiThread());
+        t.register("KeGdiFlushUserBatch", c -> {
+            // win32k's flush: the batch is empty afterwards.
+            mem.put(Layouts.TEB, mem.get(Layouts.KTHREAD, currentThread(), "Teb"), "GdiBatchCount", 0);
+        });
+        t.register("KeBugCheckEx", c -> bugCheck(arg(0), arg(1), arg(2), arg(3), arg(4)));
+        t.register("KiDispatchException", c -> ExceptionDispatch.dispatch(this));
+    }
+
+    /** The handle of the current thread object, for NtQueueApcThread callers that opened one. */
+    record ThreadRef() {}
+
+    /** KeTestAlertThread(mode), NT-FACTS §8.1. */
+    int testAlert(int mode) {
+        int thread = currentThread();
+        Struct kt = Layouts.KTHREAD;
+        int alerted = thread + kt.offset("Alerted") + mode;
+        if (mem.u8(alerted) != 0) {
+            mem.w8(alerted, 0);
+            return NtStatus.STATUS_ALERTED;
+        }
+        if (mode == Nt.UserMode && !userApcs.isEmpty()) mem.put(kt, thread, "ApcState.UserApcPending", 1);
+        return NtStatus.STATUS_SUCCESS;
+    }
+
+    /** PsConvertToGuiThread (NT-FACTS §4.3), without the switch to a large kernel stack. */
+    int convertToGuiThread() {
+        int thread = currentThread();
+        Struct kt = Layouts.KTHREAD;
+        if (previousMode() == Nt.KernelMode) return NtStatus.STATUS_INVALID_PARAMETER;
+        int nativeTable = sys.kernelSymbol("KeServiceDescriptorTable");
+        if (mem.get(kt, thread, "ServiceTable") != nativeTable) return NtStatus.STATUS_ALREADY_WIN32;
+        mem.put(kt, thread, "ServiceTable", sys.kernelSymbol("KeServiceDescriptorTableShadow"));
+        mem.put(kt, thread, "Win32Thread", NtSystem.POOL_BASE + 0x800);   // a W32THREAD stand-in
+        return NtStatus.STATUS_SUCCESS;
+    }
+
+    void exit(int status) {
+        exited = true;
+        exitStatus = status;
+        flushConsole();
+        cpu.pendingStop = Cpu.Stop.SHUTDOWN;
+    }
+
+    void bugCheck(int code, int p1, int p2, int p3, int p4) {
+        int frame = mem.get(Layouts.KTHREAD, currentThread(), "TrapFrame");
+        bugCheck = new BugCheck(code, p1, p2, p3, p4, cpu.st.eip, frame);
+        flushConsole();
+        cpu.pendingStop = Cpu.Stop.SHUTDOWN;
+    }
+
+    // ---- console I/O -----------------------------------------------------------------------------------------
+
+    private int ntWriteFile() {
+        int h = arg(0), iosb = arg(4), buffer = arg(5), length = arg(6);
+        Object o = handles.get(h);
+        if (!(o instanceof Console c)) return o == null ? NtStatus.STATUS_INVALID_HANDLE : NtStatus.STATUS_OBJECT_TYPE_MISMATCH;
+        if (c == Console.STDIN) return NtStatus.STATUS_ACCESS_DENIED;
+        try {
+            probe(iosb, 8, 4);
+            probe(buffer, length, 1);
+        } catch (Misaligned e) {
+            return NtStatus.STATUS_DATATYPE_MISALIGNMENT;
+        }
+        byte[] data = mem.read(buffer, length);
+        console(c, data);
+        mem.w32(iosb, NtStatus.STATUS_SUCCESS);
+        mem.w32(iosb + 4, length);
+        return NtStatus.STATUS_SUCCESS;
+    }
+
+    private int ntReadFile() {
+        int h = arg(0), iosb = arg(4), buffer = arg(5), length = arg(6);
+        Object o = handles.get(h);
+        if (!(o instanceof Console c)) return o == null ? NtStatus.STATUS_INVALID_HANDLE : NtStatus.STATUS_OBJECT_TYPE_MISMATCH;
+        if (c != Console.STDIN) return NtStatus.STATUS_ACCESS_DENIED;
+        try {
+            probe(iosb, 8, 4);
+            probe(buffer, length, 1);
+        } catch (Misaligned e) {
+            return NtStatus.STATUS_DATATYPE_MISALIGNMENT;
+        }
+        byte[] data;
+        try {
+            data = sys.options.stdin.readNBytes(Math.max(0, Math.min(length, 1 << 20)));
+        } catch (IOException e) {
+            return NtStatus.STATUS_UNSUCCESSFUL;
+        }
+        if (data.length == 0 && length > 0) {
+            mem.w32(iosb, NtStatus.STATUS_END_OF_FILE);
+            mem.w32(iosb + 4, 0);
+            return NtStatus.STATUS_END_OF_FILE;
+        }
+        mem.write(buffer, data);
+        mem.w32(iosb, NtStatus.STATUS_SUCCESS);
+        mem.w32(iosb + 4, data.length);
+        return NtStatus.STATUS_SUCCESS;
+    }
+
+    void console(Console c, byte[] data) {
+        try {
+            (c == Console.STDERR ? sys.options.stderr : sys.options.stdout).write(data);
+        } catch (IOException e) {
+            // the host's stream is gone (a closed pipe): the guest's write still succeeded
+        }
+    }
+
+    void flushConsole() {
+        try {
+            sys.options.stdout.flush();
+            sys.options.stderr.flush();
+        } catch (IOException e) {
+            // nothing to do
+        }
+    }
+}

@@ -1,0 +1,520 @@
+package ntgate.nt;
+
+import ntgate.asm.AsmError;
+import ntgate.asm.AsmOptions;
+import ntgate.asm.AsmResult;
+import ntgate.asm.AsmSection;
+import ntgate.asm.Assembler;
+import ntgate.cpu.Cpu;
+import ntgate.cpu.CpuState;
+import ntgate.cpu.Seg;
+import ntgate.cpu.exec.Interrupts;
+import ntgate.cpu.mem.PhysicalMemory;
+import ntgate.nt.ke.ServiceTableSource;
+import ntgate.nt.layout.Layouts;
+import ntgate.nt.layout.Nt;
+import ntgate.nt.layout.Struct;
+import ntgate.nt.mm.PageTables;
+import ntgate.ntdll.NtdllSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One booted XP SP3 PAE machine with one process and its thread (issue 5, DESIGN.md): the CPU in protected mode
+ * with PAE paging, NT's GDT, IDT and KTSS, the KPCR at 0xFFDFF000, KUSER_SHARED_DATA, the kernel's guest code
+ * (ntoskrnl.asm plus the generated service part) at 0x804D7000, ntdll at 0x7C900000, the program at 0x00400000,
+ * and the thread's kernel stack with its first trap frame, from which the kernel's exit path enters user mode.
+ */
+public final class NtSystem {
+    /** Guest physical memory. */
+    public static final int PHYSICAL_SIZE = 64 << 20;
+    public static final int GDT_BASE = 0x8003F000, GDT_LIMIT = 0x3FF;
+    public static final int IDT_BASE = 0x8003F400, IDT_LIMIT = 0x7FF;
+    /** KTHREAD.InitialStack of the one thread; the stack is KERNEL_STACK_SIZE below, with an unmapped guard page. */
+    public static final int INITIAL_STACK = 0xF8A40000;
+    /** KPRCB.DpcStack, the SYSENTER_ESP value (XP observed 0xF8AC2000, NT-FACTS §3.3). */
+    public static final int DPC_STACK = 0xF8AC2000;
+    /** Nonpaged pool: EPROCESS, ETHREAD, KAPCs. */
+    public static final int POOL_BASE = 0x81000000, POOL_SIZE = 0x10000;
+    public static final int EPROCESS_ADDRESS = POOL_BASE, ETHREAD_ADDRESS = POOL_BASE + 0x400;
+    /** The user stack: StackBase and the committed size below it (1 MiB, the PE default reserve). */
+    public static final int USER_STACK_BASE = 0x00130000, USER_STACK_SIZE = 0x00100000;
+    /** RTL_USER_PROCESS_PARAMETERS, where XP puts them. */
+    public static final int PROCESS_PARAMETERS = 0x00020000;
+    /** The console handles in the process parameters. */
+    public static final int STD_INPUT = 0x0C, STD_OUTPUT = 0x10, STD_ERROR = 0x14;
+
+    public final Cpu cpu;
+    public final PageTables pages;
+    public final GuestMemory mem;
+    public final HostCallTable hostCalls = new HostCallTable();
+    public final AsmResult kernel;
+    public final AsmResult ntdll;
+    public final AsmResult program;
+    public final Options options;
+    /** The kernel objects, handles, APC queue and process state that host routines keep. */
+    public final Kernel k;
+
+    /** How the machine is built and run. */
+    public static final class Options {
+        /** ntdll enters the kernel with INT 2Eh (KiIntSystemCall) instead of SYSENTER. */
+        public boolean int2e;
+        public String commandLine = "program";
+        public java.io.OutputStream stdout = System.out;
+        public java.io.OutputStream stderr = System.err;
+        public InputStream stdin = InputStream.nullInputStream();
+    }
+
+    /** The program could not be built: one line per error, ready for the user. */
+    public static final class LoadError extends Exception {
+        public LoadError(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Boots the machine with an assembly program ({@code extern} names bind to ntdll exports).
+     *
+     * @throws LoadError when the program does not assemble or has no code
+     */
+    public static NtSystem boot(String programSource, String fileName, Options options) throws LoadError {
+        return new NtSystem(programSource, fileName, options);
+    }
+
+    private NtSystem(String programSource, String fileName, Options options) throws LoadError {
+        this.options = options;
+        PhysicalMemory phys = new PhysicalMemory(PHYSICAL_SIZE);
+        this.cpu = new Cpu(phys);
+        this.pages = new PageTables(phys, 0x00100000);
+        this.mem = new GuestMemory(cpu);
+        this.k = new Kernel(this);
+        k.registerHostRoutines(hostCalls);
+
+        // ntdll first: the kernel caches its entry points (PspLookupKernelUserEntryPoints), the program imports it.
+        this.ntdll = assembleSystem(NtdllSource.source(), "ntdll.asm", NtdllSource.BASE, Layouts.resolver());
+        String kernelHand = resource("/ntgate/nt/ntoskrnl.asm");
+        Set<String> guestDefined = new HashSet<>();
+        Matcher m = Pattern.compile("(?m)^(Nt\\w+):").matcher(kernelHand);
+        while (m.find()) guestDefined.add(m.group(1));
+        String kernelSource = kernelHand + "\n" + ServiceTableSource.generate(hostCalls::has, guestDefined);
+        AsmOptions.Resolver kres = name -> {
+            OptionalLong v = hostCalls.resolve(name);
+            return v.isPresent() ? v : Layouts.resolver().resolve(name);
+        };
+        this.kernel = assembleSystem(kernelSource, "ntoskrnl.asm", Nt.NTOSKRNL_BASE, kres);
+
+        AsmOptions.Resolver pres = name -> {
+            Long v = ntdll.globals().contains(name) ? ntdll.symbols().get(name) : null;
+            return v == null ? OptionalLong.empty() : OptionalLong.of(v);
+        };
+        AsmResult p = Assembler.assemble(programSource, fileName,
+                AsmOptions.defaults().withBase(Nt.IMAGE_BASE).withResolver(pres));
+        if (!p.ok()) {
+            StringBuilder sb = new StringBuilder();
+            for (AsmError e : p.errors()) sb.append(sb.length() == 0 ? "" : "\n").append(e);
+            throw new LoadError(sb.toString());
+        }
+        if (p.text().length == 0) throw new LoadError(fileName + ": the program has no code (.text is empty)");
+        this.program = p;
+        build();
+    }
+
+    private static AsmResult assembleSystem(String source, String file, int base, AsmOptions.Resolver r) {
+        AsmResult res = Assembler.assemble(source, file, AsmOptions.defaults().withBase(base).withResolver(r));
+        if (!res.ok()) {
+            StringBuilder sb = new StringBuilder("ntgate's own " + file + " does not assemble:");
+            res.errors().stream().limit(20).forEach(e -> sb.append("\n  ").append(e));
+            throw new IllegalStateException(sb.toString());
+        }
+        return res;
+    }
+
+    static String resource(String path) {
+        try (InputStream in = NtSystem.class.getResourceAsStream(path)) {
+            if (in == null) throw new IllegalStateException("missing resource " + path);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A symbol of the kernel image (throws when missing: the boot code depends on it). */
+    public int kernelSymbol(String name) {
+        Long v = kernel.symbols().get(name);
+        if (v == null) throw new IllegalStateException("ntoskrnl.asm defines no " + name);
+        return (int) (long) v;
+    }
+
+    public int ntdllSymbol(String name) {
+        Long v = ntdll.symbols().get(name);
+        if (v == null) throw new IllegalStateException("ntdll.asm defines no " + name);
+        return (int) (long) v;
+    }
+
+    // ---- building the machine ------------------------------------------------------------------------------
+
+    private static final long K_RW = PageTables.RW, U_RO = PageTables.US, U_RW = PageTables.US | PageTables.RW;
+
+    private void build() {
+        CpuState st = cpu.st;
+        // Paging first, so that everything below is written through the MMU at its virtual address.
+        mapImage(kernel, K_RW, K_RW);
+        mapImage(ntdll, U_RO, U_RW);
+        mapImage(program, U_RW, U_RW);   // the .asm program's sections are writable: it is its own loader
+        pages.mapNew(GDT_BASE, 0x1000, K_RW);
+        pages.mapNew(Nt.KGDT_TSS_BASE, 0x3000, K_RW);
+        pages.mapNew(Nt.KIP0PCRADDRESS, 0x1000, K_RW);
+        long shared = pages.mapNew(Nt.KI_USER_SHARED_DATA, 0x1000, K_RW);
+        pages.map(Nt.MM_SHARED_USER_DATA_VA, shared, U_RO);
+        pages.mapNew(INITIAL_STACK - Nt.KERNEL_STACK_SIZE, Nt.KERNEL_STACK_SIZE, K_RW);
+        pages.mapNew(DPC_STACK - 0x3000, 0x3000, K_RW);
+        pages.mapNew(POOL_BASE, POOL_SIZE, K_RW);
+        pages.mapNew(Nt.TEB_ADDRESS, 0x1000, U_RW);
+        pages.mapNew(Nt.PEB_ADDRESS, 0x1000, U_RW);
+        pages.mapNew(USER_STACK_BASE - USER_STACK_SIZE, USER_STACK_SIZE, U_RW);
+        pages.mapNew(PROCESS_PARAMETERS, 0x1000, U_RW);
+        k.vm.reserveSystemRegions();
+
+        st.cr3 = pages.cr3();
+        st.cr4 = CpuState.CR4_PAE | CpuState.CR4_PSE;
+        st.cr0 = CpuState.CR0_PE | CpuState.CR0_MP | CpuState.CR0_ET | CpuState.CR0_NE | CpuState.CR0_WP | CpuState.CR0_PG;
+        cpu.mmu.flushAll();
+        cpu.mmu.loadPdptes();
+        cpu.setCpl(0);
+
+        loadImages();
+        buildGdt();
+        buildIdt();
+        buildTss();
+        buildPcr();
+        buildSharedUserData();
+        buildProcessAndThread();
+
+        st.gdtrBase = GDT_BASE;
+        st.gdtrLimit = GDT_LIMIT;
+        st.idtrBase = IDT_BASE;
+        st.idtrLimit = IDT_LIMIT;
+        st.ldtrSel = 0;
+        st.ldtrBase = 0;
+        st.ldtrLimit = 0;
+        st.trSel = Nt.KGDT_TSS;
+        st.trBase = Nt.KGDT_TSS_BASE;
+        st.trLimit = Nt.KGDT_TSS_LIMIT;
+        st.trAttr = 0x008B00;
+        // KiLoadFastSyscallMachineSpecificRegisters (NT-FACTS §3.3).
+        st.sysenterCs = Nt.KGDT_R0_CODE;
+        st.sysenterEsp = DPC_STACK;
+        st.sysenterEip = kernelSymbol("KiFastCallEntry");
+
+        cpu.delivery = new Interrupts();
+        cpu.hostCalls = hostCalls;
+
+        // Ring 0, on the thread's kernel stack, about to leave through the exit path (KiStartUserThread).
+        java.util.Arrays.fill(st.gpr, 0);
+        cpu.loadSegment(Seg.CS, Nt.KGDT_R0_CODE, 0, 0xFFFFFFFF, 0xCF9B00);
+        cpu.loadSegment(Seg.SS, Nt.KGDT_R0_DATA, 0, 0xFFFFFFFF, 0xCF9300);
+        cpu.loadSegment(Seg.DS, Nt.USER_DS, 0, 0xFFFFFFFF, 0xCFF300);
+        cpu.loadSegment(Seg.ES, Nt.USER_DS, 0, 0xFFFFFFFF, 0xCFF300);
+        cpu.loadSegment(Seg.FS, Nt.KGDT_R0_PCR, Nt.KIP0PCRADDRESS, 0x1FFF, 0xC09300);
+        cpu.loadSegment(Seg.GS, 0, 0, 0, 0);
+        st.setEflags(0x2);
+        int frame = k.initialTrapFrame;
+        st.gpr[4] = frame;
+        st.gpr[5] = frame;
+        st.eip = kernelSymbol("KiStartUserThread");
+        cpu.setCpl(0);
+    }
+
+    private void mapImage(AsmResult r, long textFlags, long dataFlags) {
+        for (AsmSection s : r.sections()) {
+            if (s.size() == 0) continue;
+            int start = (int) (s.address() & ~0xFFFL);
+            int end = (int) ((s.end() + 0xFFF) & ~0xFFFL);
+            long flags = s.name().equals(".text") ? textFlags : dataFlags;
+            for (int va = start; va != end; va += 0x1000) {
+                long pte = pages.pte(va);
+                if ((pte & PageTables.P) != 0) {
+                    if ((flags & PageTables.RW) != 0) pages.protect(va, pte & 0xFFF & ~0x60L | flags);
+                    continue;
+                }
+                pages.mapNew(va, 0x1000, flags);
+            }
+        }
+    }
+
+    /** Copies section bytes through the page tables (the user images are read-only to the CPU). */
+    private void loadImages() {
+        for (AsmResult r : List.of(kernel, ntdll, program)) {
+            for (AsmSection s : r.sections()) {
+                if (s.nobits()) continue;
+                byte[] b = s.bytes();
+                for (int i = 0; i < b.length; i++) writePhysical((int) s.address() + i, b[i]);
+            }
+        }
+    }
+
+    private void writePhysical(int va, int b) {
+        long pa = pages.translate(va);
+        if (pa < 0) throw new IllegalStateException(String.format("boot: 0x%08X is not mapped", va));
+        cpu.mem.write8(pa, b);
+    }
+
+    private void writePhysical32(int va, int v) {
+        for (int i = 0; i < 4; i++) writePhysical(va + i, v >>> (8 * i));
+    }
+
+    /** Writes a field through the page tables, regardless of the page's protection. */
+    void bootPut(Struct s, int base, String field, int v) {
+        var f = s.field(field);
+        for (int i = 0; i < f.size() && i < 4; i++) writePhysical(base + f.offset() + i, v >>> (8 * i));
+    }
+
+    private static long descriptor(int base, int limit, int accessAndFlags) {
+        // accessAndFlags: bits 0-7 the access byte, bits 12-15 G, D/B, L, AVL (the descriptor's byte 6 high nibble)
+        long d = (limit & 0xFFFFL) | ((base & 0xFFFFL) << 16) | (((long) (base >>> 16) & 0xFF) << 32)
+                | ((long) (accessAndFlags & 0xFF) << 40) | (((long) (limit >>> 16) & 0xF) << 48)
+                | ((long) ((accessAndFlags >>> 12) & 0xF) << 52) | (((long) (base >>> 24) & 0xFF) << 56);
+        return d;
+    }
+
+    private void buildGdt() {
+        // NT-FACTS §2.1, as dumped from a live XP machine; the TEB descriptor's base is this thread's TEB.
+        long[] gdt = new long[(GDT_LIMIT + 1) / 8];
+        gdt[Nt.KGDT_R0_CODE >> 3] = 0x00CF9B000000FFFFL;
+        gdt[Nt.KGDT_R0_DATA >> 3] = 0x00CF93000000FFFFL;
+        gdt[Nt.KGDT_R3_CODE >> 3] = 0x00CFFB000000FFFFL;
+        gdt[Nt.KGDT_R3_DATA >> 3] = 0x00CFF3000000FFFFL;
+        gdt[Nt.KGDT_TSS >> 3] = 0x80008B04200020ABL;
+        gdt[Nt.KGDT_R0_PCR >> 3] = 0xFFC093DFF0000001L;
+        gdt[Nt.KGDT_R3_TEB >> 3] = descriptor(Nt.TEB_ADDRESS, 0xFFF, 0x4F3);
+        gdt[Nt.KGDT_VDM_TILE >> 3] = 0x0000F2000400FFFFL;
+        gdt[Nt.KGDT_DF_TSS >> 3] = 0x8000895527000068L;
+        gdt[Nt.KGDT_NMI_TSS >> 3] = 0x8000895527680068L;
+        for (int i = 0; i < gdt.length; i++) {
+            writePhysical32(GDT_BASE + 8 * i, (int) gdt[i]);
+            writePhysical32(GDT_BASE + 8 * i + 4, (int) (gdt[i] >>> 32));
+        }
+    }
+
+    private void idtGate(int vector, int handler, int dpl) {
+        int lo = (Nt.KGDT_R0_CODE << 16) | (handler & 0xFFFF);
+        int hi = (handler & 0xFFFF0000) | 0x8E00 | (dpl << 13);   // 32-bit interrupt gate, present
+        writePhysical32(IDT_BASE + 8 * vector, lo);
+        writePhysical32(IDT_BASE + 8 * vector + 4, hi);
+    }
+
+    private void buildIdt() {
+        // NT-FACTS §2.2. Vectors 2 and 8 are task gates on XP; ntgate has no task switch, so they are
+        // interrupt gates to the kernel's handlers (README "Not supported").
+        int fallback = kernelSymbol("KiTrapUnexpected");
+        for (int v = 0; v < 0x30; v++) {
+            Long h = kernel.symbols().get(String.format(Locale.ROOT, "KiTrap%02X", v));
+            int dpl = v == 3 || v == 4 ? 3 : 0;
+            idtGate(v, h != null ? (int) (long) h : fallback, dpl);
+        }
+        String[] sys = {"KiGetTickCount", "KiCallbackReturn", "KiRaiseAssertion", "KiDebugService", "KiSystemService"};
+        for (int i = 0; i < sys.length; i++) {
+            Long h = kernel.symbols().get(sys[i]);
+            idtGate(Nt.IDT_GET_TICK_COUNT + i, h != null ? (int) (long) h : fallback, 3);
+        }
+    }
+
+    private void buildTss() {
+        Struct t = Layouts.KTSS;
+        bootPut(t, Nt.KGDT_TSS_BASE, "Esp0", INITIAL_STACK - Nt.ESP0_BIAS);
+        bootPut(t, Nt.KGDT_TSS_BASE, "Ss0", Nt.KGDT_R0_DATA);
+        bootPut(t, Nt.KGDT_TSS_BASE, "CR3", pages.cr3());
+        // No I/O permission map inside the limit: every port access from ring 3 is refused (IOPL 0).
+        bootPut(t, Nt.KGDT_TSS_BASE, "IoMapBase", 0x20AC);
+    }
+
+    private void buildPcr() {
+        Struct p = Layouts.KPCR;
+        int pcr = Nt.KIP0PCRADDRESS;
+        int prcb = pcr + p.offset("PrcbData");
+        bootPut(p, pcr, "NtTib.ExceptionList", Nt.EXCEPTION_CHAIN_END);
+        bootPut(p, pcr, "NtTib.StackBase", INITIAL_STACK);
+        bootPut(p, pcr, "NtTib.StackLimit", INITIAL_STACK - Nt.KERNEL_STACK_SIZE);
+        bootPut(p, pcr, "NtTib.Self", Nt.TEB_ADDRESS);
+        bootPut(p, pcr, "SelfPcr", pcr);
+        bootPut(p, pcr, "Prcb", prcb);
+        bootPut(p, pcr, "Irql", Nt.PASSIVE_LEVEL);
+        bootPut(p, pcr, "IDT", IDT_BASE);
+        bootPut(p, pcr, "GDT", GDT_BASE);
+        bootPut(p, pcr, "TSS", Nt.KGDT_TSS_BASE);
+        bootPut(p, pcr, "MajorVersion", 1);
+        bootPut(p, pcr, "MinorVersion", 1);
+        bootPut(p, pcr, "SetMember", 1);
+        bootPut(p, pcr, "PrcbData.CurrentThread", ETHREAD_ADDRESS);
+        bootPut(p, pcr, "PrcbData.DpcStack", DPC_STACK);
+    }
+
+    private void buildSharedUserData() {
+        Struct s = Layouts.KUSER_SHARED_DATA;
+        int u = Nt.KI_USER_SHARED_DATA;
+        bootPut(s, u, "TickCountMultiplier", 0x0FA00000);
+        bootPut(s, u, "NtProductType", 1);
+        bootPut(s, u, "NtMajorVersion", 5);
+        bootPut(s, u, "NtMinorVersion", 1);
+        bootPut(s, u, "TestRetInstruction", 0xC3);
+        // PspLookupKernelUserEntryPoints: SystemCall -> KiFastSystemCall on a SEP CPU (NT-FACTS §2.7).
+        bootPut(s, u, "SystemCall", ntdllSymbol(options.int2e ? "KiIntSystemCall" : "KiFastSystemCall"));
+        bootPut(s, u, "SystemCallReturn", options.int2e ? 0 : ntdllSymbol("KiFastSystemCallRet"));
+    }
+
+    private void buildProcessAndThread() {
+        Struct kt = Layouts.KTHREAD, et = Layouts.ETHREAD;
+        int t = ETHREAD_ADDRESS;
+        bootPut(Layouts.EPROCESS, EPROCESS_ADDRESS, "Pcb.Header", 3);    // DISPATCHER_HEADER.Type = ProcessObject
+        bootPut(Layouts.EPROCESS, EPROCESS_ADDRESS, "UniqueProcessId", Kernel.PROCESS_ID);
+        bootPut(kt, t, "Header", 6);                                       // ThreadObject
+        bootPut(kt, t, "InitialStack", INITIAL_STACK);
+        bootPut(kt, t, "StackLimit", INITIAL_STACK - Nt.KERNEL_STACK_SIZE);
+        bootPut(kt, t, "StackBase", INITIAL_STACK);
+        bootPut(kt, t, "Teb", Nt.TEB_ADDRESS);
+        bootPut(kt, t, "State", 2);                                        // Running
+        bootPut(kt, t, "ApcState.Process", EPROCESS_ADDRESS);
+        bootPut(kt, t, "ApcQueueable", 1);
+        bootPut(kt, t, "ServiceTable", kernelSymbol("KeServiceDescriptorTable"));
+        bootPut(kt, t, "PreviousMode", Nt.UserMode);
+        bootPut(et, t, "Cid.UniqueProcess", Kernel.PROCESS_ID);
+        bootPut(et, t, "Cid.UniqueThread", Kernel.THREAD_ID);
+        bootPut(et, t, "ThreadsProcess", EPROCESS_ADDRESS);
+        // ApcListHead[KernelMode] and [UserMode] are empty lists (Flink = Blink = the head).
+        int lists = t + kt.offset("ApcState.ApcListHead");
+        for (int i = 0; i < 2; i++) {
+            writePhysical32(lists + 8 * i, lists + 8 * i);
+            writePhysical32(lists + 8 * i + 4, lists + 8 * i);
+        }
+
+        Struct teb = Layouts.TEB;
+        int tb = Nt.TEB_ADDRESS;
+        bootPut(teb, tb, "NtTib.ExceptionList", Nt.EXCEPTION_CHAIN_END);
+        bootPut(teb, tb, "NtTib.StackBase", USER_STACK_BASE);
+        bootPut(teb, tb, "NtTib.StackLimit", USER_STACK_BASE - USER_STACK_SIZE);
+        bootPut(teb, tb, "NtTib.Self", tb);
+        bootPut(teb, tb, "ClientId.UniqueProcess", Kernel.PROCESS_ID);
+        bootPut(teb, tb, "ClientId.UniqueThread", Kernel.THREAD_ID);
+        bootPut(teb, tb, "ProcessEnvironmentBlock", Nt.PEB_ADDRESS);
+        bootPut(teb, tb, "DeallocationStack", USER_STACK_BASE - USER_STACK_SIZE);
+
+        Struct peb = Layouts.PEB;
+        bootPut(peb, Nt.PEB_ADDRESS, "ImageBaseAddress", Nt.IMAGE_BASE);
+        bootPut(peb, Nt.PEB_ADDRESS, "ProcessParameters", PROCESS_PARAMETERS);
+        Struct pp = Layouts.RTL_USER_PROCESS_PARAMETERS;
+        bootPut(pp, PROCESS_PARAMETERS, "MaximumLength", pp.size());
+        bootPut(pp, PROCESS_PARAMETERS, "Length", pp.size());
+        bootPut(pp, PROCESS_PARAMETERS, "Flags", 1);
+        bootPut(pp, PROCESS_PARAMETERS, "StandardInput", STD_INPUT);
+        bootPut(pp, PROCESS_PARAMETERS, "StandardOutput", STD_OUTPUT);
+        bootPut(pp, PROCESS_PARAMETERS, "StandardError", STD_ERROR);
+        byte[] cmd = options.commandLine.getBytes(StandardCharsets.UTF_16LE);
+        int len = Math.min(cmd.length, 0x1000 - pp.size() - 2);
+        int buf = PROCESS_PARAMETERS + pp.size();
+        for (int i = 0; i < len; i++) writePhysical(buf + i, cmd[i]);
+        int us = pp.offset("CommandLine");
+        writePhysical32(PROCESS_PARAMETERS + us, len | ((len + 2) << 16));
+        writePhysical32(PROCESS_PARAMETERS + us + 4, buf);
+
+        // The first trap frame: the user context the exit path will load (NT-FACTS §2.9 geometry).
+        Struct f = Layouts.KTRAP_FRAME;
+        int frame = INITIAL_STACK - Nt.INITIAL_TRAP_FRAME_BIAS;
+        k.initialTrapFrame = frame;
+        int entry = (int) program.symbol("start").orElse(program.section(".text").address());
+        bootPut(f, frame, "DbgArgMark", Nt.TRAP_FRAME_MARKER);
+        bootPut(f, frame, "SegCs", Nt.USER_CS);
+        bootPut(f, frame, "HardwareSegSs", Nt.USER_DS);
+        bootPut(f, frame, "HardwareEsp", USER_STACK_BASE);
+        bootPut(f, frame, "EFlags", 0x202);
+        bootPut(f, frame, "Eip", ntdllSymbol("RtlUserThreadStart"));
+        bootPut(f, frame, "Eax", entry);
+        bootPut(f, frame, "Ebx", Nt.PEB_ADDRESS);
+        bootPut(f, frame, "SegDs", Nt.USER_DS);
+        bootPut(f, frame, "SegEs", Nt.USER_DS);
+        bootPut(f, frame, "SegFs", Nt.USER_FS);
+        bootPut(f, frame, "SegGs", 0);
+        bootPut(f, frame, "ExceptionList", Nt.EXCEPTION_CHAIN_END);
+        bootPut(f, frame, "PreviousPreviousMode", Nt.UserMode);
+        bootPut(kt, t, "TrapFrame", frame);
+        bootPut(kt, t, "KernelStack", frame);
+    }
+
+    // ---- running ---------------------------------------------------------------------------------------------
+
+    /** How a run ended. */
+    public enum End { EXITED, BUG_CHECK, BUDGET, TRIPLE_FAULT, HALTED, BREAK }
+
+    /** Runs until the process ends, the kernel stops, or {@code budget} instructions have retired. */
+    public End run(long budget) {
+        long end = cpu.icount + budget;
+        while (true) {
+            long left = end - cpu.icount;
+            if (left <= 0) return End.BUDGET;
+            Cpu.Stop s = cpu.run(left);
+            if (k.exited) return End.EXITED;
+            if (k.bugCheck != null) return End.BUG_CHECK;
+            switch (s) {
+                case BUDGET: return End.BUDGET;
+                case TRIPLE_FAULT: return End.TRIPLE_FAULT;
+                case HALT: return End.HALTED;
+                case BREAK: return End.BREAK;
+                default: break;
+            }
+        }
+    }
+
+    private java.util.TreeMap<Long, String> symbolIndex;
+    private java.util.TreeMap<Long, Long> imageEnds;
+
+    /** {@code nt!KiServiceExit+0x2c}: the nearest symbol at or below an address inside one of the images. */
+    public java.util.Optional<String> symbolAt(int address) {
+        if (symbolIndex == null) {
+            symbolIndex = new java.util.TreeMap<>();
+            imageEnds = new java.util.TreeMap<>();
+            for (Map.Entry<String, AsmResult> e : images().entrySet()) {
+                AsmResult r = e.getValue();
+                long hi = r.base();
+                for (AsmSection sec : r.sections()) hi = Math.max(hi, sec.end());
+                imageEnds.put(r.base(), hi);
+                for (Map.Entry<String, Long> sym : r.symbols().entrySet()) {
+                    String n = sym.getKey();
+                    long v = sym.getValue();
+                    if (n.indexOf('.') >= 0 || v < r.base() || v >= hi) continue;   // locals, equ constants
+                    symbolIndex.merge(v, e.getKey() + "!" + n, (a, b) -> a.compareTo(b) <= 0 ? a : b);
+                }
+            }
+        }
+        long a = Integer.toUnsignedLong(address);
+        Map.Entry<Long, Long> img = imageEnds.floorEntry(a);
+        if (img == null || a >= img.getValue()) return java.util.Optional.empty();
+        Map.Entry<Long, String> e = symbolIndex.floorEntry(a);
+        if (e == null || e.getKey() < img.getKey()) return java.util.Optional.empty();
+        long off = a - e.getKey();
+        return java.util.Optional.of(off == 0 ? e.getValue() : e.getValue() + String.format(Locale.ROOT, "+0x%x", off));
+    }
+
+    /** {@link #symbolAt} or the address in hex. */
+    public String symbolize(int address) {
+        return symbolAt(address).orElse(String.format(Locale.ROOT, "%08x", address));
+    }
+
+    public Map<String, AsmResult> images() {
+        Map<String, AsmResult> m = new LinkedHashMap<>();
+        m.put("nt", kernel);
+        m.put("ntdll", ntdll);
+        m.put("program", program);
+        return m;
+    }
+}
