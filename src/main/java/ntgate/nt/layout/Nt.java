@@ -131,6 +131,14 @@ public final class Nt {
     public static final int APC_INDEX_MISMATCH = 0x01;
     public static final int SET_OF_INVALID_CONTEXT = 0x30;
     public static final int IRQL_GT_ZERO_AT_SYSTEM_SERVICE = 0x4A;
+    /*
+     * The trap handlers' stop codes. NT-FACTS does not list them (§10 only says "bugcheck"); the values
+     * are XP's bugcodes.h: 0x50 for an unresolvable kernel-mode fault on a system address, 0x7F for a
+     * trap the kernel never expects (parameter 1 = vector), 0x8E for a kernel-mode exception no handler took.
+     */
+    public static final int PAGE_FAULT_IN_NONPAGED_AREA = 0x50;
+    public static final int UNEXPECTED_KERNEL_MODE_TRAP = 0x7F;
+    public static final int KERNEL_MODE_EXCEPTION_NOT_HANDLED = 0x8E;
 
     private static final Map<String, Long> SYMBOLS = collect();
 

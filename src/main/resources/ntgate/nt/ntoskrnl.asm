@@ -1,0 +1,1065 @@
+; ntoskrnl.asm - the guest trap code of ntgate's XP SP3 (ntkrnlpa) kernel.
+;
+; The system-call gate and the trap entries, as x86 code that runs instruction by instruction on the
+; emulated CPU (DESIGN.md, "the gate is guest code"). Every step follows NT-FACTS.md (section cited);
+; every instruction that writes a KTRAP_FRAME, KTHREAD or KPCR field names that field in its comment,
+; which the tracer shows as the instruction's annotation. Offsets and constants come from
+; nt.layout.Layouts / nt.layout.Nt through the assembler's resolver: no offset is written here.
+;
+; The file is assembled at 0x804D7000 together with a generated part that holds KiServiceTable,
+; KiArgumentTable, the service stubs, KeServiceDescriptorTable[Shadow] and the kernel Zw stubs.
+; What this file needs from that part is declared `extern` just below the host-call block.
+;
+; ---------------------------------------------------------------------------------------------------
+; Host calls (hostcall N = 0F 3F iw; N is supplied by the Java side through the resolver).
+; Every host routine preserves EBX, ESI, EDI, EBP, ESP and the segment registers unless said
+; otherwise, may change ECX/EDX/EFLAGS, and returns to the instruction after the hostcall.
+; The guest wrapper that executes it does the stdcall `ret N`; "args" are then at [ESP+4].. as for
+; any stdcall routine (the wrapper's return address is at [ESP]).
+;
+;   HC_KiDeliverApc          wrapper KiDeliverApc, stdcall 3 args (PreviousMode, ExceptionFrame,
+;                            TrapFrame), ret 0Ch. Delivers pending kernel APCs and, for UserMode, sets
+;                            up one user APC by editing *TrapFrame (KiInitializeUserApc, §8.2/§8.3).
+;                            Called at APC_LEVEL with interrupts on. EAX undefined on return.
+;   HC_KiDispatchException   wrapper KiDispatchException, stdcall 5 args (ExceptionRecord*,
+;                            ExceptionFrame (0), TrapFrame, PreviousMode, FirstChance); EBP = TrapFrame
+;                            too. The EXCEPTION_RECORD is on the guest stack. For UserMode it edits the
+;                            frame to enter KiUserExceptionDispatcher or terminates the process (§10.3);
+;                            the caller then leaves through KiExceptionExit. Never called for kernel mode.
+;   HC_MmAccessFault         wrapper MmAccessFault, stdcall 4 args (StoreInstruction (ErrCode bit 1),
+;                            VirtualAddress (CR2), PreviousMode of the faulting frame, TrapFrame),
+;                            ret 10h; EAX = NTSTATUS: success -> the faulting instruction is retried
+;                            (demand paging, §10.1); failure -> that status is raised.
+;   HC_KiContinue            wrapper KiContinue, stdcall 3 args (Context*, ExceptionFrame (0),
+;                            TrapFrame), ret 0Ch; EAX = NTSTATUS. Probes and copies the CONTEXT into
+;                            the trap frame (KeContextToKframes, §8.5 step 3).
+;   HC_KeTestAlertThread     wrapper KeTestAlertThread, stdcall 1 arg (AlertMode), ret 4;
+;                            AL = BOOLEAN was-alerted. May set KTHREAD.ApcState.UserApcPending (§8.1).
+;   HC_KeBugCheckEx          wrapper KeBugCheckEx, stdcall 5 args (BugCheckCode, P1..P4). Stops the
+;                            machine; never returns.
+;   HC_PsConvertToGuiThread  executed inline in KiBBTUnexpectedRange, no arguments, EAX = NTSTATUS
+;                            (§4.3). Sets KTHREAD.ServiceTable to the shadow table. If it switches to a
+;                            large kernel stack it relocates ESP, EBP and KTHREAD.TrapFrame by the
+;                            stack delta (KeSwitchKernelStack); ESP then still points at the two
+;                            dwords pushed before the hostcall.
+;   HC_KeGdiFlushUserBatch   executed inline in the dispatcher when TEB.GdiBatchCount != 0 (§4.4),
+;                            no arguments, no result; may change EAX/ECX/EDX (the caller saves them).
+; ---------------------------------------------------------------------------------------------------
+;
+; Service calling contract (§5.3 step 10): on entry to a service routine EBP = the KTRAP_FRAME of
+; this call, [ESP] = return address (kss60), the copied arguments at [ESP+4].., ECX = 0,
+; EAX = the table index, EDX = the caller's argument pointer, ESI/EDI just past the source/copied
+; block, interrupts enabled, KTHREAD.PreviousMode = the caller's mode. A service is stdcall (it pops
+; its arguments), returns its NTSTATUS in EAX and must preserve EBP (the exit path uses it).
+;
+; Initial-thread contract (KiStartUserThread): ring 0, CS=08, SS=10, FS=30, DS=ES=23, KPCR.Irql =
+; PASSIVE_LEVEL, TSS.Esp0 = InitialStack - 220h, EBP = a KTRAP_FRAME at InitialStack - 29Ch holding
+; the complete user context: Eip, SegCs=1B, EFlags (IF set), HardwareEsp, HardwareSegSs=23,
+; SegDs=SegEs=23, SegFs=3B, SegGs=0, Eax..Ebp, ExceptionList=EXCEPTION_CHAIN_END,
+; PreviousPreviousMode=UserMode, Dr0..Dr7 when the thread's DebugActive is set.
+
+; NTSTATUS values used below (NT-FACTS §13; NtStatus is not among the resolver's symbols).
+STATUS_SUCCESS                 equ 0x00000000
+STATUS_BREAKPOINT              equ 0x80000003
+STATUS_SINGLE_STEP             equ 0x80000004
+STATUS_ACCESS_VIOLATION        equ 0xC0000005
+STATUS_INVALID_SYSTEM_SERVICE  equ 0xC000001C
+STATUS_ILLEGAL_INSTRUCTION     equ 0xC000001D
+STATUS_INTEGER_DIVIDE_BY_ZERO  equ 0xC0000094
+KI_EXCEPTION_ACCESS_VIOLATION  equ 0x10000004
+; Not in NT-FACTS §13; ntstatus.h values for the #OF and #BR traps.
+STATUS_ARRAY_BOUNDS_EXCEEDED   equ 0xC000008C
+STATUS_INTEGER_OVERFLOW        equ 0xC0000095
+
+; From the generated part (service tables).
+extern KeServiceDescriptorTableShadow
+
+global KiSystemService, KiFastCallEntry2, KiFastCallEntry, KiSystemServiceRepeat
+global KiSystemServiceAccessTeb, KiSystemServiceCopyArguments, kss60, kss61, kss70
+global KiBBTUnexpectedRange, KiServiceExit, KiSystemCallExitBranch, KiSystemCallExit
+global KiSystemCallExit2, KiServiceExit2, KiExceptionExit, KiStartUserThread, NtContinue
+global KiDisableFastSyscallReturn, KiEnableFastSyscallReturn, KfRaiseIrql, KfLowerIrql
+global KiDeliverApc, KiDispatchException, MmAccessFault, KiContinue, KeTestAlertThread, KeBugCheckEx
+global KiTrap00, KiTrap01, KiTrap03, KiTrap04, KiTrap05, KiTrap06, KiTrap07, KiTrap0A, KiTrap0B
+global KiTrap0C, KiTrap0D, KiTrap0E, KiTrap10, KiTrap11, KiTrap13, KiTrapXX
+global MmUserProbeAddress, KiSystemCallExitAdjust, KiSystemCallExitAdjusted, KiFastCallCopyDoneOnce
+
+section .text
+
+; ===================================================================================================
+; KiSystemService - int 2Eh entry (NT-FACTS §5.2). The CPU pushed [SS, ESP,] EFLAGS, CS, EIP.
+; EAX = service number, EDX = argument pointer.
+; ===================================================================================================
+KiSystemService:
+        push    0                                       ; KTRAP_FRAME.ErrCode = 0
+        push    ebp                                     ; KTRAP_FRAME.Ebp = caller EBP
+        push    ebx                                     ; KTRAP_FRAME.Ebx = caller EBX
+        push    esi                                     ; KTRAP_FRAME.Esi = caller ESI
+        push    edi                                     ; KTRAP_FRAME.Edi = caller EDI
+        push    fs                                      ; KTRAP_FRAME.SegFs = caller FS
+        mov     ebx, KGDT_R0_PCR                        ; FS = 30h: fs:[x] is the KPCR
+        mov     fs, bx
+        ; DS/ES are not reloaded: a bad caller DS/ES faults on the next DS access (§10.5).
+        push    dword [fs:KPCR.NtTib.ExceptionList]     ; KTRAP_FRAME.ExceptionList = KPCR.NtTib.ExceptionList
+        mov     dword [fs:KPCR.NtTib.ExceptionList], EXCEPTION_CHAIN_END ; KPCR.NtTib.ExceptionList = end of chain
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = current thread
+        push    dword [esi + KTHREAD.PreviousMode]      ; KTRAP_FRAME.PreviousPreviousMode = KTHREAD.PreviousMode (whole dword, DS-relative on purpose)
+        sub     esp, KTRAP_FRAME.PreviousPreviousMode   ; allocate KTRAP_FRAME.DbgEbp..Eax (not initialised)
+        mov     ebx, [esp + KTRAP_FRAME.SegCs]
+        and     ebx, MODE_MASK                          ; new previous mode = caller CS bit 0
+        mov     [esi + KTHREAD.PreviousMode], bl        ; KTHREAD.PreviousMode = caller mode
+        mov     ebp, esp                                ; EBP = trap frame
+        mov     ebx, [esi + KTHREAD.TrapFrame]
+        mov     [ebp + KTRAP_FRAME.Edx], ebx            ; KTRAP_FRAME.Edx = previous KTHREAD.TrapFrame
+        mov     [esi + KTHREAD.TrapFrame], ebp          ; KTHREAD.TrapFrame = this frame
+        cld
+        mov     ebx, [ebp + KTRAP_FRAME.Ebp]
+        mov     edi, [ebp + KTRAP_FRAME.Eip]
+        mov     [ebp + KTRAP_FRAME.DbgArgPointer], edx  ; KTRAP_FRAME.DbgArgPointer = argument pointer
+        mov     dword [ebp + KTRAP_FRAME.DbgArgMark], TRAP_FRAME_MARKER ; KTRAP_FRAME.DbgArgMark = BADB0D00h
+        mov     [ebp + KTRAP_FRAME.DbgEbp], ebx         ; KTRAP_FRAME.DbgEbp = caller EBP
+        mov     [ebp + KTRAP_FRAME.DbgEip], edi         ; KTRAP_FRAME.DbgEip = return EIP
+        test    byte [esi + KTHREAD.DebugActive], 0xFF
+        jz      .noDr
+        call    KiSaveDebugRegisters                    ; Dr_kss_a: save user DR0-7, load kernel DRs
+.noDr:
+        sti                                             ; XP SP3 does not clear KTRAP_FRAME.Dr7 on this path (open question 1)
+        jmp     KiSystemServiceRepeat
+
+; ===================================================================================================
+; KiFastCallEntry2 - entered instead of KiFastCallEntry when the user single-stepped into SYSENTER
+; (KiTrap01 redirects the #DB frame here, NT-FACTS §10.4). Sets TF in the saved user EFLAGS so the
+; exit uses IRETD and the debugger sees the step after the call.
+; ===================================================================================================
+KiFastCallEntry2:
+        mov     ecx, KGDT_R0_PCR
+        mov     fs, cx                                  ; FS = 30h
+        mov     ecx, USER_DS
+        mov     ds, cx                                  ; DS = 23h
+        mov     es, cx                                  ; ES = 23h
+        mov     ecx, [fs:KPCR.TSS]
+        mov     esp, [ecx + KTSS.Esp0]                  ; ESP = TSS.Esp0 = InitialStack - 220h
+        push    USER_DS                                 ; KTRAP_FRAME.HardwareSegSs = 23h
+        push    edx                                     ; KTRAP_FRAME.HardwareEsp = user ESP
+        pushfd                                          ; KTRAP_FRAME.EFlags = user EFLAGS
+        or      dword [esp], EFLAGS_TF                  ; KTRAP_FRAME.EFlags |= TF (the step continues after the call)
+        jmp     KiFastCallEntry.Kfsc10
+
+; ===================================================================================================
+; KiFastCallEntry - SYSENTER target (IA32_SYSENTER_EIP), NT-FACTS §5.1.
+; CPL 0, CS=08, SS=10, ESP = the DPC stack, IF=0; EAX = service number, EDX = user ESP.
+; ===================================================================================================
+KiFastCallEntry:
+        mov     ecx, USER_DS
+        push    KGDT_R0_PCR                             ; (on the DPC stack)
+        pop     fs                                      ; FS = 30h: fs:[x] is the KPCR
+        mov     ds, cx                                  ; DS = 23h
+        mov     es, cx                                  ; ES = 23h
+        mov     ecx, [fs:KPCR.TSS]
+        mov     esp, [ecx + KTSS.Esp0]                  ; ESP = TSS.Esp0 = InitialStack - 220h
+        push    USER_DS                                 ; KTRAP_FRAME.HardwareSegSs = 23h
+        push    edx                                     ; KTRAP_FRAME.HardwareEsp = user ESP
+        pushfd                                          ; KTRAP_FRAME.EFlags = user EFLAGS (IF/VM/RF cleared by SYSENTER)
+.Kfsc10:
+        push    2
+        popfd                                           ; kernel EFLAGS = 2: IF, DF, TF, NT, AC, IOPL clear
+        add     edx, 8                                  ; EDX = user arguments (past the two return addresses)
+        or      byte [esp + 1], EFLAGS_IF >> 8          ; KTRAP_FRAME.EFlags |= IF (the saved user flags always have IF)
+        push    USER_CS                                 ; KTRAP_FRAME.SegCs = 1Bh
+        push    dword [KERNEL_SHARED_SYSTEM_CALL_RETURN] ; KTRAP_FRAME.Eip = SharedUserData->SystemCallReturn (KiFastSystemCallRet)
+        push    0                                       ; KTRAP_FRAME.ErrCode = 0
+        push    ebp                                     ; KTRAP_FRAME.Ebp = user EBP
+        push    ebx                                     ; KTRAP_FRAME.Ebx = user EBX
+        push    esi                                     ; KTRAP_FRAME.Esi = user ESI
+        push    edi                                     ; KTRAP_FRAME.Edi = user EDI
+        mov     ebx, [fs:KPCR.SelfPcr]                  ; EBX = KPCR
+        push    USER_FS                                 ; KTRAP_FRAME.SegFs = 3Bh (constant; the user FS is not read)
+        mov     esi, [ebx + KPCR.PrcbData.CurrentThread] ; ESI = current thread
+        push    dword [ebx + KPCR.NtTib.ExceptionList]  ; KTRAP_FRAME.ExceptionList = KPCR.NtTib.ExceptionList
+        mov     dword [ebx + KPCR.NtTib.ExceptionList], EXCEPTION_CHAIN_END ; KPCR.NtTib.ExceptionList = end of chain
+        mov     ebp, [esi + KTHREAD.InitialStack]
+        push    UserMode                                ; KTRAP_FRAME.PreviousPreviousMode = UserMode
+        sub     esp, KTRAP_FRAME.PreviousPreviousMode   ; allocate KTRAP_FRAME.DbgEbp..Eax (not initialised)
+        sub     ebp, INITIAL_TRAP_FRAME_BIAS            ; EBP = InitialStack - 29Ch, where the frame must be
+        mov     byte [esi + KTHREAD.PreviousMode], UserMode ; KTHREAD.PreviousMode = UserMode
+        cmp     ebp, esp
+        jne     .Kfsc91                                 ; Esp0 without the non-V86 layout: bad stack
+        and     dword [ebp + KTRAP_FRAME.Dr7], 0        ; KTRAP_FRAME.Dr7 = 0
+        test    byte [esi + KTHREAD.DebugActive], 0xFF
+        ; Open question 3: like XP, the previous KTHREAD.TrapFrame is NOT saved in KTRAP_FRAME.Edx on
+        ; this path; kss70 reloads KTHREAD.TrapFrame from that stale slot, and the next entry overwrites it.
+        mov     [esi + KTHREAD.TrapFrame], ebp          ; KTHREAD.TrapFrame = this frame
+        jz      .Kfsc30
+        call    KiSaveDebugRegisters                    ; Dr_FastCallDrSave: save user DR0-7, load kernel DRs
+.Kfsc30:
+        mov     ebx, [ebp + KTRAP_FRAME.Ebp]
+        mov     edi, [ebp + KTRAP_FRAME.Eip]
+        mov     [ebp + KTRAP_FRAME.DbgArgPointer], edx  ; KTRAP_FRAME.DbgArgPointer = argument pointer
+        mov     dword [ebp + KTRAP_FRAME.DbgArgMark], TRAP_FRAME_MARKER ; KTRAP_FRAME.DbgArgMark = BADB0D00h
+        mov     [ebp + KTRAP_FRAME.DbgEbp], ebx         ; KTRAP_FRAME.DbgEbp = user EBP
+        mov     [ebp + KTRAP_FRAME.DbgEip], edi         ; KTRAP_FRAME.DbgEip = return EIP
+        sti                                             ; interrupts on for the first time
+        jmp     KiSystemServiceRepeat
+
+        ; Kfsc91/Kfsc90: a V86 thread (or SYSENTER from V86). Fake a V86 #UD frame for KiTrap06.
+.Kfsc91:
+        mov     ecx, [fs:KPCR.TSS]
+        mov     esp, [ecx + KTSS.Esp0]
+        push    0                                       ; KTRAP_FRAME.V86Gs = 0
+        push    0                                       ; KTRAP_FRAME.V86Fs = 0
+        push    0                                       ; KTRAP_FRAME.V86Ds = 0
+        push    0                                       ; KTRAP_FRAME.V86Es = 0
+        push    USER_DS                                 ; KTRAP_FRAME.HardwareSegSs = 23h
+        push    0                                       ; KTRAP_FRAME.HardwareEsp = 0
+        push    EFLAGS_VM | EFLAGS_IF | 2               ; KTRAP_FRAME.EFlags = 20202h (VM, IF)
+        push    USER_CS                                 ; KTRAP_FRAME.SegCs = 1Bh
+        push    0                                       ; KTRAP_FRAME.Eip = 0
+        jmp     KiTrap06
+
+; ===================================================================================================
+; KiSystemServiceRepeat - the common dispatcher (NT-FACTS §5.3).
+; EAX = service number, EDX = argument pointer, ESI = current thread, EBP = ESP = trap frame, IF=1.
+; ===================================================================================================
+KiSystemServiceRepeat:
+        mov     edi, eax
+        shr     edi, SERVICE_TABLE_SHIFT
+        and     edi, SERVICE_TABLE_MASK                 ; EDI = table offset 0/10h/20h/30h
+        mov     ecx, edi
+        add     edi, [esi + KTHREAD.ServiceTable]       ; EDI = descriptor
+        mov     ebx, eax                                ; EBX = full service number
+        and     eax, SERVICE_NUMBER_MASK                ; EAX = index
+        cmp     eax, [edi + KSERVICE_TABLE_DESCRIPTOR.Limit]
+        jae     KiBBTUnexpectedRange
+        cmp     ecx, SERVICE_TABLE_TEST
+        jne     KssNoGdiBatch
+        mov     ecx, [fs:KPCR.NtTib.Self]               ; ECX = current TEB
+        xor     ebx, ebx
+KiSystemServiceAccessTeb:
+        or      ebx, [ecx + TEB.GdiBatchCount]          ; a fault here is fixed up by KiTrap0E (§10.1)
+        jz      KssNoGdiBatch
+        push    edx
+        push    eax
+        hostcall HC_KeGdiFlushUserBatch                 ; flush the thread's GDI batch (§4.4)
+        pop     eax
+        pop     edx
+KssNoGdiBatch:
+        inc     dword [fs:KPCR.PrcbData.KeSystemCalls]  ; KPCR.PrcbData.KeSystemCalls += 1
+        mov     esi, edx                                ; ESI = caller's arguments
+        mov     ebx, [edi + KSERVICE_TABLE_DESCRIPTOR.Number]
+        xor     ecx, ecx
+        mov     cl, [eax + ebx]                         ; ECX = argument bytes (KiArgumentTable)
+        mov     edi, [edi + KSERVICE_TABLE_DESCRIPTOR.Base]
+        mov     ebx, [edi + eax*4]                      ; EBX = service routine
+        sub     esp, ecx                                ; room for the arguments
+        shr     ecx, 2                                  ; ECX = dwords
+        mov     edi, esp
+        cmp     esi, [MmUserProbeAddress]
+        jae     KssProbeFailed                          ; only the start address is checked
+KiSystemServiceCopyArguments:
+        rep movsd                                       ; copy the arguments; a fault is fixed up by KiTrap0E (§10.1)
+        call    ebx                                     ; the service: EBP = trap frame, stdcall
+kss60:
+kss61:
+        mov     esp, ebp                                ; drop any leftover argument space
+kss70:
+        mov     ecx, [fs:KPCR.PrcbData.CurrentThread]
+        mov     edx, [ebp + KTRAP_FRAME.Edx]
+        mov     [ecx + KTHREAD.TrapFrame], edx          ; KTHREAD.TrapFrame = KTRAP_FRAME.Edx (previous frame)
+        jmp     KiServiceExit
+
+KssProbeFailed:
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        jz      KiSystemServiceCopyArguments            ; a kernel caller copies anyway
+        mov     eax, STATUS_ACCESS_VIOLATION
+        jmp     kss60
+
+; ===================================================================================================
+; KiBBTUnexpectedRange - index >= Limit (NT-FACTS §4.3). ECX = table offset, EBX = full number,
+; EDX = argument pointer, ESI = current thread, EBP = ESP = trap frame.
+; ===================================================================================================
+KiBBTUnexpectedRange:
+        cmp     ecx, SERVICE_TABLE_TEST
+        jne     .invalid
+        push    edx                                     ; keep the arguments
+        push    ebx                                     ; and the full service number
+        hostcall HC_PsConvertToGuiThread                ; EAX = NTSTATUS; ServiceTable -> shadow on success
+        or      eax, eax
+        pop     eax                                     ; EAX = full service number
+        pop     edx
+        mov     ebp, esp                                ; the frame may now be on the large stack
+        mov     [esi + KTHREAD.TrapFrame], ebp          ; KTHREAD.TrapFrame = this frame (relocated)
+        jz      KiSystemServiceRepeat                   ; converted: dispatch again through the shadow table
+        ; Conversion failed: the per-service failure byte after W32pServiceTable decides the result.
+        mov     ecx, [KeServiceDescriptorTableShadow + KSERVICE_TABLE_DESCRIPTOR_size + KSERVICE_TABLE_DESCRIPTOR.Limit]
+        mov     edx, [KeServiceDescriptorTableShadow + KSERVICE_TABLE_DESCRIPTOR_size + KSERVICE_TABLE_DESCRIPTOR.Base]
+        lea     edx, [edx + ecx*4]
+        and     eax, SERVICE_NUMBER_MASK
+        movsx   eax, byte [edx + eax]
+        or      eax, eax
+        jle     kss70                                   ; 0 -> returns 0, -1 -> returns -1
+.invalid:
+        mov     eax, STATUS_INVALID_SYSTEM_SERVICE
+        jmp     kss70
+
+; ===================================================================================================
+; KiServiceExit - return from an ordinary service (NT-FACTS §6). EBP = ESP = trap frame, EAX = status.
+; ===================================================================================================
+KiServiceExit:
+        cli
+.apcLoop:                                               ; DISPATCH_USER_APC (§6 step 2)
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        jnz     .userMode
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        jz      .noUserApc
+.userMode:
+        mov     ebx, [fs:KPCR.PrcbData.CurrentThread]
+        mov     byte [ebx + KTHREAD.Alerted], 0         ; KTHREAD.Alerted[KernelMode] = FALSE
+        cmp     byte [ebx + KTHREAD.ApcState.UserApcPending], 0
+        je      .noUserApc
+        mov     ebx, ebp
+        mov     [ebx + KTRAP_FRAME.Eax], eax            ; KTRAP_FRAME.Eax = service status
+        mov     dword [ebx + KTRAP_FRAME.SegFs], USER_FS ; KTRAP_FRAME.SegFs = 3Bh
+        mov     dword [ebx + KTRAP_FRAME.SegDs], USER_DS ; KTRAP_FRAME.SegDs = 23h
+        mov     dword [ebx + KTRAP_FRAME.SegEs], USER_DS ; KTRAP_FRAME.SegEs = 23h
+        mov     dword [ebx + KTRAP_FRAME.SegGs], 0      ; KTRAP_FRAME.SegGs = 0
+        mov     ecx, APC_LEVEL
+        call    KfRaiseIrql                             ; AL = old IRQL
+        push    eax
+        sti
+        push    ebp                                     ; TrapFrame
+        push    0                                       ; ExceptionFrame = NULL
+        push    UserMode                                ; PreviousMode = UserMode
+        call    KiDeliverApc                            ; sets up the user APC by editing the frame
+        pop     ecx
+        call    KfLowerIrql                             ; back to the old IRQL
+        mov     eax, [ebx + KTRAP_FRAME.Eax]            ; the status, possibly changed
+        cli
+        jmp     .apcLoop
+.restoreSegs:                                           ; §6 step 7: full restore; ends in IRETD (choice: no SYSEXIT for a non-flat CS)
+        mov     [esp + KTRAP_FRAME.Eax], eax            ; KTRAP_FRAME.Eax = service status (reloaded by the full restore)
+        jmp     KiExitAll.volatiles
+
+.editedFrame:                                           ; §6.1, volatiles not restored (EAX = status)
+        mov     ebx, [esp + KTRAP_FRAME.TempSegCs]
+        mov     [esp + KTRAP_FRAME.SegCs], ebx          ; KTRAP_FRAME.SegCs = TempSegCs
+        mov     ebx, [esp + KTRAP_FRAME.TempEsp]
+        sub     ebx, 12                                 ; T = TempEsp - 12: room for EIP, CS, EFLAGS
+        mov     [esp + KTRAP_FRAME.ErrCode], ebx        ; KTRAP_FRAME.ErrCode = T (scratch new ESP)
+        mov     esi, [esp + KTRAP_FRAME.EFlags]
+        mov     [ebx + 8], esi
+        mov     esi, [esp + KTRAP_FRAME.SegCs]
+        mov     [ebx + 4], esi
+        mov     esi, [esp + KTRAP_FRAME.Eip]
+        mov     [ebx], esi
+        lea     esp, [ebp + KTRAP_FRAME.Edi]
+        pop     edi
+        pop     esi
+        pop     ebx
+        pop     ebp
+        mov     esp, [esp]                              ; ESP = T
+        iretd
+
+.noUserApc:
+        mov     edx, [esp + KTRAP_FRAME.ExceptionList]
+        mov     ebx, [fs:KPCR.DebugActive]
+        mov     [fs:KPCR.NtTib.ExceptionList], edx      ; KPCR.NtTib.ExceptionList = KTRAP_FRAME.ExceptionList
+        mov     ecx, [esp + KTRAP_FRAME.PreviousPreviousMode]
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]
+        mov     [esi + KTHREAD.PreviousMode], cl        ; KTHREAD.PreviousMode = KTRAP_FRAME.PreviousPreviousMode
+        test    bl, 0xFF
+        jz      .drDone
+        call    KiRestoreDebugRegisters                 ; Dr_ExitHelp (§6 step 4)
+.drDone:
+        test    dword [esp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        jnz     KiExitAll.v86                           ; V86ExitHelp
+        test    word [esp + KTRAP_FRAME.SegCs], FRAME_EDITED
+        jz      .editedFrame                            ; §6.1
+        cmp     word [esp + KTRAP_FRAME.SegCs], USER_CS
+        bt      word [esp + KTRAP_FRAME.SegCs], 0
+        cmc
+        ja      .restoreSegs                            ; user mode but not CS 1Bh (a VDM LDT code segment)
+        cmp     word [esp + KTRAP_FRAME.SegCs], KGDT_R0_CODE
+        je      .kernelCaller                           ; a kernel caller keeps FS
+        lea     esp, [ebp + KTRAP_FRAME.SegFs]
+        pop     fs                                      ; FS = KTRAP_FRAME.SegFs; DS/ES/GS are not restored
+.kernelCaller:
+        lea     esp, [ebp + KTRAP_FRAME.Edi]
+        pop     edi
+        pop     esi
+        pop     ebx
+        pop     ebp
+        ; (XP's ABIOS check of a 16-bit CS > 80h is omitted: ntgate has no ABIOS selectors.)
+        add     esp, 4                                  ; drop ErrCode: [ESP] = Eip, CS, EFLAGS, ESP, SS
+        test    dword [esp + 4], MODE_MASK
+KiSystemCallExitBranch:
+        jnz     short KiSystemCallExit                  ; patched to KiSystemCallExit2 by KiEnableFastSyscallReturn (§7)
+        pop     edx                                     ; kernel caller: EDX = return EIP
+        pop     ecx                                     ; drop CS
+        popfd                                           ; the caller's EFLAGS, including IF
+        jmp     edx
+KiSystemCallExit:
+        iretd
+KiSystemCallExit2:
+        test    byte [esp + 9], EFLAGS_TF >> 8          ; single-stepping forces IRETD
+        jnz     KiSystemCallExit
+        pop     edx                                     ; EDX = user EIP (SYSEXIT target)
+        add     esp, 4                                  ; drop CS
+        and     byte [esp + 1], ~(EFLAGS_IF >> 8)       ; clear IF in the image: no interrupt while still on the kernel stack
+        popfd
+        pop     ecx                                     ; ECX = user ESP
+        sti                                             ; the STI shadow covers SYSEXIT
+        sysexit
+        iretd                                           ; never reached
+
+; ===================================================================================================
+; KiServiceExit2 - full-state exit (NT-FACTS §6.2): NtContinue, thread start, exception returns.
+; EBP = ESP = trap frame holding a complete context. Always ends in IRETD.
+; ===================================================================================================
+KiServiceExit2:
+        cli
+        call    KiUserApcLoop
+        mov     edx, [ebp + KTRAP_FRAME.ExceptionList]
+        mov     [fs:KPCR.NtTib.ExceptionList], edx      ; KPCR.NtTib.ExceptionList = KTRAP_FRAME.ExceptionList
+        mov     ecx, [ebp + KTRAP_FRAME.PreviousPreviousMode]
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]
+        mov     [esi + KTHREAD.PreviousMode], cl        ; KTHREAD.PreviousMode = KTRAP_FRAME.PreviousPreviousMode
+        jmp     KiExitAll
+
+; ===================================================================================================
+; KiExceptionExit - return from a trap (WRK EXIT_ALL without the PreviousMode restore).
+; EBP = trap frame. Always ends in IRETD.
+; ===================================================================================================
+KiExceptionExit:
+        cli
+        mov     esp, ebp
+        call    KiUserApcLoop
+        mov     edx, [ebp + KTRAP_FRAME.ExceptionList]
+        mov     [fs:KPCR.NtTib.ExceptionList], edx      ; KPCR.NtTib.ExceptionList = KTRAP_FRAME.ExceptionList
+        ; fall into KiExitAll
+
+; KiExitAll - restore everything in the frame at EBP, volatiles included, and IRETD.
+KiExitAll:
+        mov     esp, ebp
+        test    byte [fs:KPCR.DebugActive], 0xFF
+        jz      .drDone
+        call    KiRestoreDebugRegisters
+.drDone:
+        test    dword [esp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        jnz     .v86
+        test    word [esp + KTRAP_FRAME.SegCs], FRAME_EDITED
+        jz      .editedFrame
+.volatiles:
+        mov     edx, [esp + KTRAP_FRAME.Edx]
+        mov     ecx, [esp + KTRAP_FRAME.Ecx]
+        mov     eax, [esp + KTRAP_FRAME.Eax]
+        cmp     word [esp + KTRAP_FRAME.SegCs], KGDT_R0_CODE
+        je      .fs                                     ; a kernel frame keeps DS/ES/GS
+        lea     esp, [ebp + KTRAP_FRAME.SegGs]
+        pop     gs                                      ; GS = KTRAP_FRAME.SegGs
+        pop     es                                      ; ES = KTRAP_FRAME.SegEs
+        pop     ds                                      ; DS = KTRAP_FRAME.SegDs
+.fs:
+        lea     esp, [ebp + KTRAP_FRAME.SegFs]
+        pop     fs                                      ; FS = KTRAP_FRAME.SegFs
+        pop     edi
+        pop     esi
+        pop     ebx
+        pop     ebp
+        add     esp, 4                                  ; drop ErrCode
+        iretd
+
+.v86:                                                   ; V86ExitHelp (§6 step 5)
+        mov     edx, [esp + KTRAP_FRAME.Edx]
+        mov     ecx, [esp + KTRAP_FRAME.Ecx]
+        mov     eax, [esp + KTRAP_FRAME.Eax]
+        lea     esp, [ebp + KTRAP_FRAME.Edi]
+        pop     edi
+        pop     esi
+        pop     ebx
+        pop     ebp
+        add     esp, 4                                  ; drop ErrCode
+        iretd                                           ; pops the V86 segments too
+
+.editedFrame:                                           ; §6.1 with the volatiles restored
+        mov     ebx, [esp + KTRAP_FRAME.TempSegCs]
+        mov     [esp + KTRAP_FRAME.SegCs], ebx          ; KTRAP_FRAME.SegCs = TempSegCs
+        mov     ebx, [esp + KTRAP_FRAME.TempEsp]
+        sub     ebx, 12
+        mov     [esp + KTRAP_FRAME.ErrCode], ebx        ; KTRAP_FRAME.ErrCode = T (scratch new ESP)
+        mov     esi, [esp + KTRAP_FRAME.EFlags]
+        mov     [ebx + 8], esi
+        mov     esi, [esp + KTRAP_FRAME.SegCs]
+        mov     [ebx + 4], esi
+        mov     esi, [esp + KTRAP_FRAME.Eip]
+        mov     [ebx], esi
+        mov     eax, [esp + KTRAP_FRAME.Eax]
+        mov     edx, [esp + KTRAP_FRAME.Edx]
+        mov     ecx, [esp + KTRAP_FRAME.Ecx]
+        lea     esp, [ebp + KTRAP_FRAME.Edi]
+        pop     edi
+        pop     esi
+        pop     ebx
+        pop     ebp
+        mov     esp, [esp]                              ; ESP = T
+        iretd
+
+; KiUserApcLoop - DISPATCH_USER_APC for KiServiceExit2/KiExceptionExit: no status store, no segment
+; forcing (the frame already holds a complete context). In: EBP = trap frame, IF=0.
+; Out: IF=0, no user APC pending. Changes EAX, EBX, ECX, EDX.
+KiUserApcLoop:
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        jnz     .userMode
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        jz      .done
+.userMode:
+        mov     ebx, [fs:KPCR.PrcbData.CurrentThread]
+        mov     byte [ebx + KTHREAD.Alerted], 0         ; KTHREAD.Alerted[KernelMode] = FALSE
+        cmp     byte [ebx + KTHREAD.ApcState.UserApcPending], 0
+        je      .done
+        mov     ecx, APC_LEVEL
+        call    KfRaiseIrql
+        push    eax
+        sti
+        push    ebp                                     ; TrapFrame
+        push    0                                       ; ExceptionFrame = NULL
+        push    UserMode                                ; PreviousMode = UserMode
+        call    KiDeliverApc
+        pop     ecx
+        call    KfLowerIrql
+        cli
+        jmp     KiUserApcLoop
+.done:
+        ret
+
+; KiSaveDebugRegisters - Dr_FastCallDrSave / Dr_kss_a: for a user or V86 frame at EBP, save DR0-3,
+; DR6, DR7 into it, clear DR7, then load the kernel's DRs from KPRCB.ProcessorState.SpecialRegisters.
+; Changes EBX, ECX, EDI.
+KiSaveDebugRegisters:
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        jnz     .save
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        jz      .done
+.save:
+        mov     ebx, dr0
+        mov     ecx, dr1
+        mov     edi, dr2
+        mov     [ebp + KTRAP_FRAME.Dr0], ebx            ; KTRAP_FRAME.Dr0 = DR0
+        mov     [ebp + KTRAP_FRAME.Dr1], ecx            ; KTRAP_FRAME.Dr1 = DR1
+        mov     [ebp + KTRAP_FRAME.Dr2], edi            ; KTRAP_FRAME.Dr2 = DR2
+        mov     ebx, dr3
+        mov     ecx, dr6
+        mov     edi, dr7
+        mov     [ebp + KTRAP_FRAME.Dr3], ebx            ; KTRAP_FRAME.Dr3 = DR3
+        xor     ebx, ebx
+        mov     [ebp + KTRAP_FRAME.Dr6], ecx            ; KTRAP_FRAME.Dr6 = DR6
+        mov     [ebp + KTRAP_FRAME.Dr7], edi            ; KTRAP_FRAME.Dr7 = DR7
+        mov     dr7, ebx
+        mov     edi, [fs:KPCR.Prcb]
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr0]
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr1]
+        mov     dr0, ebx
+        mov     dr1, ecx
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr2]
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr3]
+        mov     dr2, ebx
+        mov     dr3, ecx
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr6]
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr7]
+        mov     dr6, ebx
+        mov     dr7, ecx
+.done:
+        ret
+
+; KiRestoreDebugRegisters - Dr_ExitHelp: for a user or V86 frame at EBP, clear DR7, load DR0-3 and
+; DR6 from the frame, then DR7. Changes EBX, ESI, EDI (reloaded from the frame afterwards).
+KiRestoreDebugRegisters:
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        jnz     .load
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        jz      .done
+.load:
+        xor     ebx, ebx
+        mov     esi, [ebp + KTRAP_FRAME.Dr0]
+        mov     edi, [ebp + KTRAP_FRAME.Dr1]
+        mov     dr7, ebx
+        mov     dr0, esi
+        mov     dr1, edi
+        mov     esi, [ebp + KTRAP_FRAME.Dr2]
+        mov     edi, [ebp + KTRAP_FRAME.Dr3]
+        mov     dr2, esi
+        mov     dr3, edi
+        mov     esi, [ebp + KTRAP_FRAME.Dr6]
+        mov     edi, [ebp + KTRAP_FRAME.Dr7]
+        mov     dr6, esi
+        mov     dr7, edi
+.done:
+        ret
+
+; ===================================================================================================
+; KiStartUserThread - the initial entry of a user thread: it reaches ring 3 the way NT starts one,
+; through the kernel's exit path (KiServiceExit2, IRETD). EBP = the prepared frame (see the
+; initial-thread contract at the top). Pending user APCs are delivered on the way out.
+; ===================================================================================================
+KiStartUserThread:
+        mov     esp, ebp
+        jmp     KiServiceExit2
+
+; ===================================================================================================
+; NtContinue(Context, TestAlert) - service 20h (NT-FACTS §8.5). EBP = trap frame (dispatcher contract).
+; Success leaves through KiServiceExit2 (IRETD, full context); failure returns the status normally.
+; ===================================================================================================
+NtContinue:
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]
+        mov     ebx, [ebp + KTRAP_FRAME.Edx]
+        mov     [esi + KTHREAD.TrapFrame], ebx          ; KTHREAD.TrapFrame = KTRAP_FRAME.Edx (previous frame), at once
+        push    ebp                                     ; TrapFrame
+        push    0                                       ; ExceptionFrame = NULL
+        push    dword [esp + 4 + 8]                     ; Context
+        call    KiContinue                              ; CONTEXT -> trap frame
+        or      eax, eax
+        jnz     .failed
+        cmp     byte [esp + 8], 0                       ; TestAlert?
+        je      .exit
+        movzx   eax, byte [esi + KTHREAD.PreviousMode]
+        push    eax                                     ; AlertMode = PreviousMode
+        call    KeTestAlertThread                       ; may set UserApcPending: the next APC runs at once
+.exit:
+        mov     esp, ebp
+        jmp     KiServiceExit2
+.failed:
+        ret     8                                       ; back to kss60 -> KiServiceExit with the status
+
+; ===================================================================================================
+; Trap entries. Each pushes the error code (or a dummy 0 where the CPU pushes none) and EBP, puts the
+; address of its body in EBP and joins KiTrapEnter, which builds the rest of the KTRAP_FRAME.
+; A body runs with EBP = ESP = trap frame, FS=30h, DS=ES=23h, IF=0, DF=0.
+; A user-mode fault is dispatched (KiCommonDispatchException -> KiExceptionExit); a kernel-mode fault
+; outside a fixup is a bug check. Stop-code choice: KERNEL_MODE_EXCEPTION_NOT_HANDLED (8Eh: code,
+; address, trap frame, 0) for exceptions, PAGE_FAULT_IN_NONPAGED_AREA (50h: address, write, EIP, 0)
+; for an unresolvable kernel page fault on a system address, UNEXPECTED_KERNEL_MODE_TRAP (7Fh:
+; vector, 0, 0, 0) for the traps the kernel never expects.
+; ===================================================================================================
+KiTrap00:                                               ; #DE, no error code
+        push    0                                       ; KTRAP_FRAME.ErrCode = 0 (dummy)
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        mov     eax, STATUS_INTEGER_DIVIDE_BY_ZERO
+        jmp     KiTrapSimpleException
+
+KiTrap01:                                               ; #DB (trap), no error code
+        push    0                                       ; KTRAP_FRAME.ErrCode = 0 (dummy)
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        ; (XP's VdmAlert fast-BOP check is omitted: ntgate has no VDM.)
+        cmp     dword [ebp + KTRAP_FRAME.Eip], KiFastCallEntry
+        jne     .notFastCall
+        ; Single-stepped into SYSENTER (§10.4): restart at KiFastCallEntry2 without TF.
+        mov     dword [ebp + KTRAP_FRAME.Eip], KiFastCallEntry2 ; KTRAP_FRAME.Eip = KiFastCallEntry2
+        and     dword [ebp + KTRAP_FRAME.EFlags], ~EFLAGS_TF ; KTRAP_FRAME.EFlags &= ~TF
+        jmp     KiExceptionExit
+.notFastCall:
+        and     dword [ebp + KTRAP_FRAME.EFlags], ~EFLAGS_TF ; KTRAP_FRAME.EFlags &= ~TF
+        mov     eax, STATUS_SINGLE_STEP
+        jmp     KiTrapSimpleException
+
+KiTrap03:                                               ; #BP (int 3), no error code
+        push    0                                       ; KTRAP_FRAME.ErrCode = 0 (dummy)
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        jnz     .user
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        jz      .kernel
+.user:
+        mov     eax, STATUS_BREAKPOINT
+        mov     ebx, [ebp + KTRAP_FRAME.Eip]
+        dec     ebx                                     ; ExceptionAddress = the int 3 (KiDispatchException does Eip-- itself)
+        mov     ecx, 1
+        xor     edx, edx                                ; Parameter[0] = BREAKPOINT_BREAK
+        jmp     KiCommonDispatchException
+.kernel:
+        mov     eax, STATUS_BREAKPOINT
+        jmp     KiBugCheckKernelException
+
+KiTrap04:                                               ; #OF, no error code
+        push    0                                       ; KTRAP_FRAME.ErrCode = 0 (dummy)
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        mov     eax, STATUS_INTEGER_OVERFLOW
+        jmp     KiTrapSimpleException
+
+KiTrap05:                                               ; #BR, no error code
+        push    0                                       ; KTRAP_FRAME.ErrCode = 0 (dummy)
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        mov     eax, STATUS_ARRAY_BOUNDS_EXCEEDED
+        jmp     KiTrapSimpleException
+
+KiTrap06:                                               ; #UD, no error code
+        push    0                                       ; KTRAP_FRAME.ErrCode = 0 (dummy)
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        mov     eax, STATUS_ILLEGAL_INSTRUCTION
+        jmp     KiTrapSimpleException
+
+KiTrap0D:                                               ; #GP, error code pushed by the CPU
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        jnz     .user
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        jnz     .user
+        ; Kernel mode: the lazy DS/ES reload of an int 2Eh caller's bad selectors (§10.5).
+        cmp     word [ebp + KTRAP_FRAME.SegDs], USER_DS
+        je      .checkEs
+        mov     dword [ebp + KTRAP_FRAME.SegDs], USER_DS ; KTRAP_FRAME.SegDs = 23h
+        jmp     KiExceptionExit                         ; restart the instruction with DS = 23h
+.checkEs:
+        cmp     word [ebp + KTRAP_FRAME.SegEs], USER_DS
+        je      .kernel
+        mov     dword [ebp + KTRAP_FRAME.SegEs], USER_DS ; KTRAP_FRAME.SegEs = 23h
+        jmp     KiExceptionExit
+.kernel:
+        mov     eax, STATUS_ACCESS_VIOLATION
+        jmp     KiBugCheckKernelException
+.user:
+        ; (XP classifies privileged instructions as STATUS_PRIVILEGED_INSTRUCTION; not modelled.)
+        mov     eax, STATUS_ACCESS_VIOLATION
+        mov     ebx, [ebp + KTRAP_FRAME.Eip]
+        mov     ecx, 2
+        xor     edx, edx                                ; Parameter[0] = 0 (read)
+        mov     esi, 0xFFFFFFFF                         ; Parameter[1] = -1 (no address)
+        jmp     KiCommonDispatchException
+
+KiTrap0E:                                               ; #PF, error code pushed by the CPU
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        mov     edi, cr2                                ; EDI = faulting address
+        mov     eax, [ebp + KTRAP_FRAME.SegCs]
+        and     eax, MODE_MASK
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        jz      .mode
+        mov     eax, UserMode
+.mode:
+        mov     ecx, [ebp + KTRAP_FRAME.ErrCode]
+        shr     ecx, 1
+        and     ecx, 1                                  ; StoreInstruction = ErrCode bit 1
+        push    ebp                                     ; TrapInformation
+        push    eax                                     ; PreviousMode of the faulting frame
+        push    edi                                     ; VirtualAddress
+        push    ecx                                     ; StoreInstruction
+        call    MmAccessFault
+        test    eax, eax
+        jge     KiExceptionExit                         ; resolved: retry the instruction
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        jnz     .user
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        jnz     .user
+        ; Kernel mode: the argument-copy and TEB-read fixups (§10.1).
+        cmp     dword [ebp + KTRAP_FRAME.Eip], KiSystemServiceCopyArguments
+        je      .fixupCopy
+        cmp     dword [ebp + KTRAP_FRAME.Eip], KiSystemServiceAccessTeb
+        je      .fixupTeb
+        cmp     edi, MM_SYSTEM_RANGE_START
+        jb      .kernelUser
+        mov     ecx, [ebp + KTRAP_FRAME.ErrCode]
+        shr     ecx, 1
+        and     ecx, 1
+        push    0
+        push    dword [ebp + KTRAP_FRAME.Eip]
+        push    ecx
+        push    edi
+        push    PAGE_FAULT_IN_NONPAGED_AREA
+        call    KeBugCheckEx
+.kernelUser:
+        mov     eax, STATUS_ACCESS_VIOLATION
+        jmp     KiBugCheckKernelException
+.fixupCopy:
+        mov     ecx, [ebp + KTRAP_FRAME.Ebp]            ; the system-service frame
+        test    byte [ecx + KTRAP_FRAME.SegCs], MODE_MASK
+        jz      .kernelUser                             ; a kernel caller is not fixed up
+        mov     dword [ebp + KTRAP_FRAME.Eip], kss60    ; KTRAP_FRAME.Eip = kss60: the service is never called
+        mov     dword [ebp + KTRAP_FRAME.Eax], STATUS_ACCESS_VIOLATION ; KTRAP_FRAME.Eax = STATUS_ACCESS_VIOLATION
+        jmp     KiExceptionExit
+.fixupTeb:
+        mov     ecx, [ebp + KTRAP_FRAME.Ebp]
+        test    byte [ecx + KTRAP_FRAME.SegCs], MODE_MASK
+        jz      .kernelUser
+        mov     dword [ebp + KTRAP_FRAME.Eip], kss61    ; KTRAP_FRAME.Eip = kss61
+        mov     dword [ebp + KTRAP_FRAME.Eax], STATUS_ACCESS_VIOLATION ; KTRAP_FRAME.Eax = STATUS_ACCESS_VIOLATION
+        jmp     KiExceptionExit
+.user:
+        cmp     eax, STATUS_ACCESS_VIOLATION
+        jne     .raise
+        mov     eax, KI_EXCEPTION_ACCESS_VIOLATION      ; KiDispatchException turns it back into C0000005h
+.raise:
+        mov     ebx, [ebp + KTRAP_FRAME.Eip]
+        mov     ecx, 2
+        mov     edx, [ebp + KTRAP_FRAME.ErrCode]
+        shr     edx, 1
+        and     edx, 1                                  ; Parameter[0] = 1 for a write
+        mov     esi, edi                                ; Parameter[1] = faulting address
+        jmp     KiCommonDispatchException
+
+; The traps the kernel does not expect. User mode gets STATUS_ILLEGAL_INSTRUCTION (choice: ntgate has
+; no FPU, no segment-not-present handling and no alignment checks); kernel mode is bug check 7Fh.
+KiTrap07:                                               ; #NM, no error code
+        push    0                                       ; KTRAP_FRAME.ErrCode = 0 (dummy)
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        mov     eax, 0x07
+        jmp     KiTrapUnexpected
+
+KiTrap0A:                                               ; #TS, error code pushed by the CPU
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        mov     eax, 0x0A
+        jmp     KiTrapUnexpected
+
+KiTrap0B:                                               ; #NP, error code pushed by the CPU
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        mov     eax, 0x0B
+        jmp     KiTrapUnexpected
+
+KiTrap0C:                                               ; #SS, error code pushed by the CPU
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        mov     eax, 0x0C
+        jmp     KiTrapUnexpected
+
+KiTrap10:                                               ; #MF, no error code
+        push    0                                       ; KTRAP_FRAME.ErrCode = 0 (dummy)
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        mov     eax, 0x10
+        jmp     KiTrapUnexpected
+
+KiTrap11:                                               ; #AC, error code pushed by the CPU
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        mov     eax, 0x11
+        jmp     KiTrapUnexpected
+
+KiTrap13:                                               ; #XM, no error code
+        push    0                                       ; KTRAP_FRAME.ErrCode = 0 (dummy)
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        mov     eax, 0x13
+        jmp     KiTrapUnexpected
+
+KiTrapXX:                                               ; any other vector (no error code assumed); reported as vector FFh
+        push    0                                       ; KTRAP_FRAME.ErrCode = 0 (dummy)
+        push    ebp                                     ; KTRAP_FRAME.Ebp
+        mov     ebp, .body
+        jmp     KiTrapEnter
+.body:
+        mov     eax, 0xFF
+        jmp     KiTrapUnexpected
+
+; KiTrapEnter - ENTER_TRAP: the rest of the KTRAP_FRAME below ErrCode/Ebp. In: EBP = the body.
+KiTrapEnter:
+        push    ebx                                     ; KTRAP_FRAME.Ebx
+        push    esi                                     ; KTRAP_FRAME.Esi
+        push    edi                                     ; KTRAP_FRAME.Edi
+        push    fs                                      ; KTRAP_FRAME.SegFs
+        mov     ebx, KGDT_R0_PCR
+        mov     fs, bx                                  ; FS = 30h
+        push    dword [fs:KPCR.NtTib.ExceptionList]     ; KTRAP_FRAME.ExceptionList = KPCR.NtTib.ExceptionList
+        push    -1                                      ; KTRAP_FRAME.PreviousPreviousMode = -1 (a trap frame, not a system call)
+        push    eax                                     ; KTRAP_FRAME.Eax
+        push    ecx                                     ; KTRAP_FRAME.Ecx
+        push    edx                                     ; KTRAP_FRAME.Edx
+        push    ds                                      ; KTRAP_FRAME.SegDs
+        push    es                                      ; KTRAP_FRAME.SegEs
+        push    gs                                      ; KTRAP_FRAME.SegGs
+        mov     ax, USER_DS
+        sub     esp, KTRAP_FRAME.SegGs                  ; allocate KTRAP_FRAME.DbgEbp..Dr7
+        mov     ds, ax                                  ; DS = 23h
+        mov     es, ax                                  ; ES = 23h
+        mov     esi, ebp                                ; ESI = body
+        mov     ebp, esp                                ; EBP = trap frame
+        cld
+        mov     ebx, [ebp + KTRAP_FRAME.Ebp]
+        mov     edi, [ebp + KTRAP_FRAME.Eip]
+        mov     dword [ebp + KTRAP_FRAME.DbgArgPointer], 0 ; KTRAP_FRAME.DbgArgPointer = 0 (no arguments)
+        mov     dword [ebp + KTRAP_FRAME.DbgArgMark], TRAP_FRAME_MARKER ; KTRAP_FRAME.DbgArgMark = BADB0D00h
+        mov     [ebp + KTRAP_FRAME.DbgEbp], ebx         ; KTRAP_FRAME.DbgEbp = interrupted EBP
+        mov     [ebp + KTRAP_FRAME.DbgEip], edi         ; KTRAP_FRAME.DbgEip = interrupted EIP
+        test    byte [fs:KPCR.DebugActive], 0xFF
+        jz      .go
+        call    KiSaveDebugRegisters
+.go:
+        jmp     esi
+
+; KiTrapSimpleException - EAX = exception code, no parameters, address = frame Eip.
+KiTrapSimpleException:
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        jnz     .user
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        jz      KiBugCheckKernelException
+.user:
+        mov     ebx, [ebp + KTRAP_FRAME.Eip]
+        xor     ecx, ecx
+        jmp     KiCommonDispatchException
+
+; KiTrapUnexpected - EAX = vector.
+KiTrapUnexpected:
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        jnz     .user
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        jnz     .user
+        push    0
+        push    0
+        push    0
+        push    eax                                     ; P1 = vector
+        push    UNEXPECTED_KERNEL_MODE_TRAP
+        call    KeBugCheckEx
+.user:
+        mov     eax, STATUS_ILLEGAL_INSTRUCTION
+        jmp     KiTrapSimpleException.user
+
+; KiBugCheckKernelException - EAX = exception code of a kernel-mode fault nobody handles.
+KiBugCheckKernelException:
+        push    0
+        push    ebp                                     ; P3 = trap frame
+        push    dword [ebp + KTRAP_FRAME.Eip]           ; P2 = address
+        push    eax                                     ; P1 = exception code
+        push    KERNEL_MODE_EXCEPTION_NOT_HANDLED
+        call    KeBugCheckEx
+
+; KiCommonDispatchException - CommonDispatchException: build an EXCEPTION_RECORD on the stack and
+; dispatch it to user mode. EAX = code, EBX = address, ECX = parameter count (0..3), EDX/ESI/EDI =
+; parameters, EBP = trap frame of a user-mode (or V86) fault. Leaves through KiExceptionExit.
+KiCommonDispatchException:
+        sub     esp, EXCEPTION_RECORD_size
+        mov     [esp + EXCEPTION_RECORD.ExceptionCode], eax
+        xor     eax, eax
+        mov     [esp + EXCEPTION_RECORD.ExceptionFlags], eax
+        mov     [esp + EXCEPTION_RECORD.ExceptionRecord], eax
+        mov     [esp + EXCEPTION_RECORD.ExceptionAddress], ebx
+        mov     [esp + EXCEPTION_RECORD.NumberParameters], ecx
+        mov     [esp + EXCEPTION_RECORD.ExceptionInformation], edx
+        mov     [esp + EXCEPTION_RECORD.ExceptionInformation + 4], esi
+        mov     [esp + EXCEPTION_RECORD.ExceptionInformation + 8], edi
+        mov     ecx, esp
+        push    1                                       ; FirstChance = TRUE
+        push    UserMode                                ; PreviousMode
+        push    ebp                                     ; TrapFrame
+        push    0                                       ; ExceptionFrame = NULL
+        push    ecx                                     ; ExceptionRecord
+        call    KiDispatchException
+        mov     esp, ebp
+        jmp     KiExceptionExit
+
+; ===================================================================================================
+; Small kernel routines.
+; ===================================================================================================
+
+; KfRaiseIrql (fastcall): CL = new IRQL; returns the old IRQL in AL.
+KfRaiseIrql:
+        movzx   eax, byte [fs:KPCR.Irql]
+        mov     [fs:KPCR.Irql], cl                      ; KPCR.Irql = new IRQL
+        ret
+
+; KfLowerIrql (fastcall): CL = new IRQL. (No software-interrupt check: ntgate has no DPCs.)
+KfLowerIrql:
+        mov     [fs:KPCR.Irql], cl                      ; KPCR.Irql = new IRQL
+        ret
+
+; Host-routine wrappers (contracts at the top of the file).
+KiDeliverApc:
+        hostcall HC_KiDeliverApc
+        ret     0x0C
+
+KiDispatchException:
+        hostcall HC_KiDispatchException
+        ret     0x14
+
+MmAccessFault:
+        hostcall HC_MmAccessFault
+        ret     0x10
+
+KiContinue:
+        hostcall HC_KiContinue
+        ret     0x0C
+
+KeTestAlertThread:
+        hostcall HC_KeTestAlertThread
+        ret     4
+
+KeBugCheckEx:
+        hostcall HC_KeBugCheckEx
+.halt:
+        hlt                                             ; never reached: the host stops the machine
+        jmp     .halt
+
+; KiEnableFastSyscallReturn (NT-FACTS §7): point KiSystemCallExitBranch at KiSystemCallExit2.
+KiEnableFastSyscallReturn:
+        mov     al, [KiSystemCallExitAdjusted]
+        cmp     al, [KiSystemCallExitAdjust]
+        jne     .patch
+        cmp     byte [KiFastCallCopyDoneOnce], 0
+        jne     .done                                   ; already applied (the image may be read-only)
+.patch:
+        mov     cl, [KiSystemCallExitBranch + 1]
+        sub     cl, al
+        add     cl, [KiSystemCallExitAdjust]
+        cmp     cl, 0x80
+        jae     .once                                   ; the displacement must stay a short forward jump
+        mov     [KiSystemCallExitBranch + 1], cl        ; patch the jnz displacement
+        mov     al, [KiSystemCallExitAdjust]
+        mov     [KiSystemCallExitAdjusted], al
+.once:
+        mov     byte [KiFastCallCopyDoneOnce], 1
+.done:
+        ret
+
+; KiDisableFastSyscallReturn (NT-FACTS §7): back to IRETD.
+KiDisableFastSyscallReturn:
+        mov     al, [KiSystemCallExitAdjusted]
+        or      al, al
+        jz      .done
+        sub     [KiSystemCallExitBranch + 1], al        ; patch the jnz displacement back
+        mov     byte [KiSystemCallExitAdjusted], 0
+.done:
+        ret
+
+section .data
+
+; MmUserProbeAddress: the first address a user pointer may not reach (§5.3 step 8, §13).
+MmUserProbeAddress:         dd MM_USER_PROBE_ADDRESS
+; KiSystemCallExitAdjust = KiSystemCallExit2 - KiSystemCallExit (1), computed at boot in XP.
+KiSystemCallExitAdjust:     db KiSystemCallExit2 - KiSystemCallExit
+KiSystemCallExitAdjusted:   db 0
+KiFastCallCopyDoneOnce:     db 0
