@@ -202,7 +202,11 @@ public final class Kernel {
             }
             c.gpr[0] = status;
         });
-        t.register("KeTestAlertThread", c -> c.gpr[0] = testAlert(arg(0)));
+        // KeTestAlertThread(AlertMode): AL = whether the thread was alerted (NT-FACTS §8.1).
+        t.register("KeTestAlertThread", c -> c.gpr[0] = testAlert(arg(0)) == NtStatus.STATUS_ALERTED ? 1 : 0);
+        // MmAccessFault(StoreInstruction, VirtualAddress, PreviousMode, TrapFrame): nothing in ntgate is paged
+        // out or demand-zero, so every page fault that reaches the memory manager is an access violation.
+        t.register("MmAccessFault", c -> c.gpr[0] = NtStatus.STATUS_ACCESS_VIOLATION);
         t.register("PsConvertToGuiThread", c -> c.gpr[0] = convertToGuiThread());
         t.register("KeGdiFlushUserBatch", c -> {
             // win32k's flush: the batch is empty afterwards.

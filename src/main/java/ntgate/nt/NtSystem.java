@@ -108,7 +108,10 @@ public final class NtSystem {
         Set<String> guestDefined = new HashSet<>();
         Matcher m = Pattern.compile("(?m)^(Nt\\w+):").matcher(kernelHand);
         while (m.find()) guestDefined.add(m.group(1));
-        String kernelSource = kernelHand + "\n" + ServiceTableSource.generate(hostCalls::has, guestDefined);
+        // The hand-written file declares what it takes from the generated part as extern (so it also assembles
+        // alone, as NtoskrnlAsmTest does); assembled together, those names are defined in the same unit.
+        String kernelSource = kernelHand.replaceAll("(?m)^extern\\s+\\w+.*$", "") + "\n"
+                + ServiceTableSource.generate(hostCalls::has, guestDefined) + bootSource(options);
         AsmOptions.Resolver kres = name -> {
             OptionalLong v = hostCalls.resolve(name);
             return v.isPresent() ? v : Layouts.resolver().resolve(name);
@@ -131,8 +134,20 @@ public final class NtSystem {
         build();
     }
 
+    /**
+     * ntgate's boot path in guest code: KiRestoreFastSyscallReturnState's last step (NT-FACTS §3.3, §7) when the
+     * CPU has SEP, then the first thread leaves for user mode.
+     */
+    private static String bootSource(Options o) {
+        return "\nsection .text\nglobal KiSystemStartup\nKiSystemStartup:\n"
+                + (o.int2e ? "    ; --int2e: no fast system calls, so returns stay on IRETD\n"
+                           : "    call KiEnableFastSyscallReturn    ; SEP present: services return through SYSEXIT\n")
+                + "    jmp KiStartUserThread    ; EBP = the first trap frame\n";
+    }
+
     private static AsmResult assembleSystem(String source, String file, int base, AsmOptions.Resolver r) {
-        AsmResult res = Assembler.assemble(source, file, AsmOptions.defaults().withBase(base).withResolver(r));
+        AsmResult res = Assembler.assemble(source, file,
+                AsmOptions.defaults().withBase(Integer.toUnsignedLong(base)).withResolver(r));
         if (!res.ok()) {
             StringBuilder sb = new StringBuilder("ntgate's own " + file + " does not assemble:");
             res.errors().stream().limit(20).forEach(e -> sb.append("\n  ").append(e));
@@ -233,7 +248,7 @@ public final class NtSystem {
         int frame = k.initialTrapFrame;
         st.gpr[4] = frame;
         st.gpr[5] = frame;
-        st.eip = kernelSymbol("KiStartUserThread");
+        st.eip = kernelSymbol("KiSystemStartup");
         cpu.setCpl(0);
     }
 
@@ -318,7 +333,7 @@ public final class NtSystem {
     private void buildIdt() {
         // NT-FACTS §2.2. Vectors 2 and 8 are task gates on XP; ntgate has no task switch, so they are
         // interrupt gates to the kernel's handlers (README "Not supported").
-        int fallback = kernelSymbol("KiTrapUnexpected");
+        int fallback = kernelSymbol("KiTrapXX");
         for (int v = 0; v < 0x30; v++) {
             Long h = kernel.symbols().get(String.format(Locale.ROOT, "KiTrap%02X", v));
             int dpl = v == 3 || v == 4 ? 3 : 0;
