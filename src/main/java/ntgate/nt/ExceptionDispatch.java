@@ -7,6 +7,10 @@ package ntgate.nt;
 final class ExceptionDispatch {
     private ExceptionDispatch() {}
 
+    /** Services of this component (NtRaiseException). */
+    static void register(Kernel k, HostCallTable t) {
+    }
+
     static void dispatch(Kernel k) {
         k.exit(NtStatus.STATUS_ACCESS_VIOLATION);
     }

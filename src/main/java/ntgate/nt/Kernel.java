@@ -214,6 +214,10 @@ public final class Kernel {
         });
         t.register("KeBugCheckEx", c -> bugCheck(arg(0), arg(1), arg(2), arg(3), arg(4)));
         t.register("KiDispatchException", c -> ExceptionDispatch.dispatch(this));
+        MmServices.register(this, t);
+        KeServices.register(this, t);
+        PsServices.register(this, t);
+        ExceptionDispatch.register(this, t);
     }
 
     /** The handle of the current thread object, for NtQueueApcThread callers that opened one. */
