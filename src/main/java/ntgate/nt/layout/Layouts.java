@@ -412,11 +412,57 @@ public final class Layouts {
             .u64(0x40, "CommandLine", "UNICODE_STRING: Length, MaximumLength, Buffer")
             .build();
 
+    /**
+     * MEMORY_BASIC_INFORMATION (x86, 28 bytes): NtQueryVirtualMemory's MemoryBasicInformation class (WRK
+     * {@code public/sdk/inc/ntmmapi.h}; winnt.h).
+     */
+    public static final Struct MEMORY_BASIC_INFORMATION = Struct.builder("MEMORY_BASIC_INFORMATION", 0x1C)
+            .ptr(0x00, "BaseAddress", "first page of the run of like pages")
+            .ptr(0x04, "AllocationBase", "base of the allocation (VAD start), 0 when free")
+            .u32(0x08, "AllocationProtect", "protection given at reservation")
+            .u32(0x0C, "RegionSize", "bytes in the run")
+            .u32(0x10, "State", "MEM_COMMIT / MEM_RESERVE / MEM_FREE")
+            .u32(0x14, "Protect", "current protection of the run (0 when reserved)")
+            .u32(0x18, "Type", "MEM_PRIVATE / MEM_MAPPED / MEM_IMAGE, 0 when free")
+            .build();
+
+    /**
+     * SYSTEM_BASIC_INFORMATION (x86, 44 bytes): NtQuerySystemInformation class 0 (WRK
+     * {@code public/sdk/inc/ntexapi.h}; NumberOfProcessors is a CCHAR followed by padding).
+     */
+    public static final Struct SYSTEM_BASIC_INFORMATION = Struct.builder("SYSTEM_BASIC_INFORMATION", 0x2C)
+            .u32(0x00, "Reserved", "0")
+            .u32(0x04, "TimerResolution", "clock interval in 100 ns units (KeMaximumIncrement)")
+            .u32(0x08, "PageSize", "0x1000")
+            .u32(0x0C, "NumberOfPhysicalPages", "")
+            .u32(0x10, "LowestPhysicalPageNumber", "")
+            .u32(0x14, "HighestPhysicalPageNumber", "")
+            .u32(0x18, "AllocationGranularity", "0x10000")
+            .ptr(0x1C, "MinimumUserModeAddress", "MM_LOWEST_USER_ADDRESS 0x10000")
+            .ptr(0x20, "MaximumUserModeAddress", "MM_HIGHEST_USER_ADDRESS 0x7FFEFFFF")
+            .u32(0x24, "ActiveProcessorsAffinityMask", "")
+            .u8(0x28, "NumberOfProcessors", "")
+            .build();
+
+    /**
+     * PROCESS_BASIC_INFORMATION (x86, 24 bytes): NtQueryInformationProcess class 0 (WRK
+     * {@code public/sdk/inc/ntpsapi.h}).
+     */
+    public static final Struct PROCESS_BASIC_INFORMATION = Struct.builder("PROCESS_BASIC_INFORMATION", 0x18)
+            .u32(0x00, "ExitStatus", "STATUS_PENDING while the process runs")
+            .ptr(0x04, "PebBaseAddress", "")
+            .u32(0x08, "AffinityMask", "")
+            .u32(0x0C, "BasePriority", "")
+            .ptr(0x10, "UniqueProcessId", "")
+            .ptr(0x14, "InheritedFromUniqueProcessId", "")
+            .build();
+
     private static final List<Struct> ALL = List.of(
             KTRAP_FRAME, KPCR, KPRCB, KPROCESSOR_STATE, KSPECIAL_REGISTERS, KTSS, KTHREAD, ETHREAD,
             KAPC, KAPC_STATE, KPROCESS, EPROCESS, TEB, NT_TIB, PEB, CLIENT_ID, KUSER_SHARED_DATA, CONTEXT,
             FLOATING_SAVE_AREA, EXCEPTION_RECORD, KSERVICE_TABLE_DESCRIPTOR, KDESCRIPTOR, KCALLOUT_FRAME, LIST_ENTRY,
-            RTL_USER_PROCESS_PARAMETERS);
+            RTL_USER_PROCESS_PARAMETERS, MEMORY_BASIC_INFORMATION, SYSTEM_BASIC_INFORMATION,
+            PROCESS_BASIC_INFORMATION);
 
     private static final Map<String, Struct> BY_NAME;
     private static final Map<String, Long> SYMBOLS;

@@ -108,6 +108,14 @@ public final class PageTables {
         return true;
     }
 
+    /**
+     * Writes the PTE of {@code va} as given, present or not (a not-present entry may keep its frame, as NT's
+     * PAGE_NOACCESS and guard pages keep their commit); creates the page table when needed.
+     */
+    public void setPte(int va, long entry) {
+        mem.write64(pteAddress(va, true), entry);
+    }
+
     /** Unmaps {@code va}, returning its frame to the free list; false when it was not mapped. */
     public boolean unmap(int va) {
         long a = pteAddress(va, false);
