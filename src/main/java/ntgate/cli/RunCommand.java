@@ -115,6 +115,10 @@ public final class RunCommand implements Callable<Integer> {
                 System.err.print(BugCheckReport.registers(sys));
                 return 3;
             }
+            case DEADLOCK -> {
+                System.err.println("ntgate: " + sys.k.deadlock + " at " + sys.symbolize(sys.cpu.st.eip));
+                return 3;
+            }
             case HALTED -> {
                 System.err.println("ntgate: the processor halted at " + sys.symbolize(sys.cpu.st.eip));
                 return 3;

@@ -31,6 +31,8 @@ public final class Kernel {
     /** Set when the process has ended; {@link #exitStatus} is its status. */
     public boolean exited;
     public int exitStatus;
+    /** Set when the only thread waits forever (an infinite wait nothing can satisfy): why. */
+    public String deadlock;
     /** Set when the kernel stopped with KeBugCheckEx. */
     public BugCheck bugCheck;
 

@@ -469,7 +469,7 @@ public final class NtSystem {
     // ---- running ---------------------------------------------------------------------------------------------
 
     /** How a run ended. */
-    public enum End { EXITED, BUG_CHECK, BUDGET, TRIPLE_FAULT, HALTED, BREAK }
+    public enum End { EXITED, BUG_CHECK, BUDGET, TRIPLE_FAULT, HALTED, BREAK, DEADLOCK }
 
     /** Runs until the process ends, the kernel stops, or {@code budget} instructions have retired. */
     public End run(long budget) {
@@ -480,6 +480,7 @@ public final class NtSystem {
             Cpu.Stop s = cpu.run(left);
             if (k.exited) return End.EXITED;
             if (k.bugCheck != null) return End.BUG_CHECK;
+            if (k.deadlock != null) return End.DEADLOCK;   // Kernel.deadlock says which wait
             switch (s) {
                 case BUDGET: return End.BUDGET;
                 case TRIPLE_FAULT: return End.TRIPLE_FAULT;

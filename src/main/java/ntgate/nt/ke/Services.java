@@ -60,6 +60,9 @@ public final class Services {
             new Service("NtAlertThread", 0, 0x00D, 1),
             new Service("NtAllocateVirtualMemory", 0, 0x011, 6),
             new Service("NtCallbackReturn", 0, 0x014, 3),
+            // NtClearEvent: not in NT-FACTS §12. KiServiceTable is in name order and no service name sorts
+            // between NtClearEvent and NtClose (0x019), so it is 0x018; 1 argument (WRK services.tab).
+            new Service("NtClearEvent", 0, 0x018, 1),
             new Service("NtClose", 0, 0x019, 1),
             new Service("NtContinue", 0, 0x020, 2),
             new Service("NtCreateEvent", 0, 0x023, 5),
