@@ -112,6 +112,10 @@ class GateExitPathsTest {
                             g.wr(frame + off("KTRAP_FRAME.Eax"), 0x77);
                             g.wr(frame + off("KTRAP_FRAME.Ecx"), 0x55);
                             g.wr(frame + off("KTRAP_FRAME.Edx"), 0x33);
+                            g.wr(frame + off("KTRAP_FRAME.SegGs"), 0x1234);   // no such selector: KiTrap0D zeroes it
+                            g.wr(frame + off("KTRAP_FRAME.SegDs"), Nt.USER_DS);
+                            g.wr(frame + off("KTRAP_FRAME.SegEs"), Nt.USER_DS);
+                            g.wr(frame + off("KTRAP_FRAME.SegFs"), Nt.USER_FS);
                             c.gpr[0] = 0;
                             return true;
                         }
@@ -132,6 +136,40 @@ class GateExitPathsTest {
         int res = rig.sym(rig.user, "res");
         assertEquals(List.of(0x77, 0x55, 0x33), List.of(rig.rd(res), rig.rd(res + 4), rig.rd(res + 8)));
         assertTrue(rig.hostCalls.contains("HC_KeTestAlertThread"));
+        assertEquals(0, rig.rd(FRAME + off("KTRAP_FRAME.SegGs")), "the #GP on POP GS zeroed the bad selector and retried");
+    }
+
+    @Test
+    void aGuiCallOnANonGuiThreadConvertsItRetriesThroughTheShadowTableAndFlushesTheGdiBatch() throws Exception {
+        GateRig[] holder = new GateRig[1];
+        GateRig rig = new GateRig(String.join("\n",
+                "start:",
+                "    push 30",
+                "    push 12",
+                "    mov edx, esp",
+                "    mov eax, 0x1000",
+                "    int 0x2E",
+                "    mov [res], eax",
+                "    int3",
+                SYSENTER_STUBS), (name, c) -> {
+                    if (!name.equals("HC_PsConvertToGuiThread")) return false;
+                    GateRig g = holder[0];
+                    int shadow = g.sym(g.tables, "KeServiceDescriptorTableShadow");
+                    int w32 = shadow + off("KSERVICE_TABLE_DESCRIPTOR_size");
+                    g.wr(w32 + off("KSERVICE_TABLE_DESCRIPTOR.Base"), g.sym(g.tables, "KiServiceTable"));
+                    g.wr(w32 + off("KSERVICE_TABLE_DESCRIPTOR.Limit"), 1);
+                    g.wr(w32 + off("KSERVICE_TABLE_DESCRIPTOR.Number"), g.sym(g.tables, "KiArgumentTable"));
+                    g.wr(GateRig.THREAD + off("KTHREAD.ServiceTable"), shadow);
+                    c.gpr[0] = 0;
+                    return true;
+                });
+        holder[0] = rig;
+        rig.wr(GateRig.TEB + off("TEB.GdiBatchCount"), 3);
+        rig.run();
+        assertEquals(-1, rig.bugCheck);
+        assertEquals(42, rig.rd(rig.sym(rig.user, "res")), "W32 entry 0 (TestAdd here) ran after the retry");
+        assertEquals(List.of("HC_PsConvertToGuiThread", "HC_KeGdiFlushUserBatch", "HC_KiDispatchException"), rig.hostCalls);
+        assertEquals(1, rig.rd(GateRig.PCR + off("KPCR.PrcbData.KeSystemCalls")));
     }
 
     @Test
