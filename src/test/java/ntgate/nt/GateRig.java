@@ -21,8 +21,8 @@ import ntgate.nt.layout.Nt;
 
 /**
  * A minimal NT-shaped machine around ntoskrnl.asm for the gate tests: 2-level paging with the XP memory map,
- * GDT/IDT/TSS, KPCR, one KTHREAD, SharedUserData, a four-entry test service table (TestAdd, NtContinue,
- * TestAdd, TestAddAndQueueUserApc) and a user program. The thread starts through KiStartUserThread after KiEnableFastSyscallReturn.
+ * GDT/IDT/TSS, KPCR, one KTHREAD, SharedUserData, a five-entry test service table (TestAdd, NtContinue,
+ * TestAdd, TestAddAndQueueUserApc, TestRead) and a user program. The thread starts through KiStartUserThread after KiEnableFastSyscallReturn.
  * Host calls are recorded; {@code host} may handle one (return true), otherwise the defaults apply
  * (KeBugCheckEx and KiDispatchException stop the run, MmAccessFault fails, PsConvertToGuiThread fails).
  */
@@ -41,7 +41,9 @@ final class GateRig {
     final Map<Integer, Integer> pages = new HashMap<>();
     int nextTable = 0x10000;
     final List<String> hostCalls = new ArrayList<>();
-    int bugCheck = -1, exceptionCode, exceptionFrame;
+    int bugCheck = -1, exceptionCode, exceptionFrame, exceptionAddress, exceptionMode = -1;
+    int[] exceptionParameters = new int[0];
+    final int[] bugCheckParameters = new int[4];
     Cpu.Stop stop;
 
     int sym(AsmResult r, String name) {
@@ -95,14 +97,14 @@ final class GateRig {
 
     static final String TABLES_SRC = String.join("\n",
             "KeServiceDescriptorTableShadow:",
-            "    dd KiServiceTable, 0, 4, KiArgumentTable",
+            "    dd KiServiceTable, 0, 5, KiArgumentTable",
             "    dd W32pServiceTable, 0, 0, W32pArgumentTable",
             "    times 8 dd 0",
             "KeServiceDescriptorTable:",
-            "    dd KiServiceTable, 0, 4, KiArgumentTable",
+            "    dd KiServiceTable, 0, 5, KiArgumentTable",
             "    times 12 dd 0",
-            "KiServiceTable: dd TestAdd, NtContinue, TestAdd, TestAddAndQueueUserApc",
-            "KiArgumentTable: db 8, 8, 8, 8",
+            "KiServiceTable: dd TestAdd, NtContinue, TestAdd, TestAddAndQueueUserApc, TestRead",
+            "KiArgumentTable: db 8, 8, 8, 8, 4",
             "W32pServiceTable:",
             "W32pArgumentTable: db 0xFF, 0xFF, 0xFF, 0xFF",
             "TestAdd:",
@@ -115,6 +117,10 @@ final class GateRig {
             "    mov eax, [esp + 4]",
             "    add eax, [esp + 8]",
             "    ret 8",
+            "TestRead:",
+            "    mov eax, [esp + 4]",
+            "    mov eax, [eax]",
+            "    ret 4",
             "Boot:",
             "    call KiEnableFastSyscallReturn",
             "    mov ebp, " + (INITIAL_STACK - Nt.INITIAL_TRAP_FRAME_BIAS),
@@ -196,8 +202,10 @@ final class GateRig {
         wr(THREAD + off("KTHREAD.InitialStack"), INITIAL_STACK);
         wr(THREAD + off("KTHREAD.ServiceTable"), sym(tables, "KeServiceDescriptorTable"));
         wr(THREAD + off("KTHREAD.Teb"), TEB);
-        wr(Nt.KI_USER_SHARED_DATA + 0x300, sym(user, "KiFastSystemCall"));
-        wr(Nt.KI_USER_SHARED_DATA + 0x304, sym(user, "KiFastSystemCallRet"));
+        if (user.symbol("KiFastSystemCall").isPresent()) {
+            wr(Nt.KI_USER_SHARED_DATA + off("KUSER_SHARED_DATA.SystemCall"), sym(user, "KiFastSystemCall"));
+            wr(Nt.KI_USER_SHARED_DATA + off("KUSER_SHARED_DATA.SystemCallReturn"), sym(user, "KiFastSystemCallRet"));
+        }
 
         // The initial trap frame (the initial-thread contract of ntoskrnl.asm).
         int f = INITIAL_STACK - Nt.INITIAL_TRAP_FRAME_BIAS;
@@ -221,11 +229,19 @@ final class GateRig {
             switch (name) {
                 case "HC_KeBugCheckEx" -> {
                     bugCheck = c.read32(Seg.SS, esp + 4);
+                    for (int i = 0; i < 4; i++) bugCheckParameters[i] = c.read32(Seg.SS, esp + 8 + 4 * i);
                     c.pendingStop = Cpu.Stop.HALT;
                 }
                 case "HC_KiDispatchException" -> {
-                    exceptionCode = c.read32(Seg.DS, c.read32(Seg.SS, esp + 4));
+                    int record = c.read32(Seg.SS, esp + 4);
+                    exceptionCode = c.read32(Seg.DS, record);
                     exceptionFrame = c.gpr[5];
+                    exceptionAddress = c.read32(Seg.DS, record + off("EXCEPTION_RECORD.ExceptionAddress"));
+                    exceptionParameters = new int[c.read32(Seg.DS, record + off("EXCEPTION_RECORD.NumberParameters"))];
+                    for (int i = 0; i < exceptionParameters.length; i++) {
+                        exceptionParameters[i] = c.read32(Seg.DS, record + off("EXCEPTION_RECORD.ExceptionInformation") + 4 * i);
+                    }
+                    exceptionMode = c.read32(Seg.SS, esp + 16);
                     c.pendingStop = Cpu.Stop.BREAK;
                 }
                 case "HC_MmAccessFault" -> c.gpr[0] = 0xC0000005;
