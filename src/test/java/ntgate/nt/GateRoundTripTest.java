@@ -133,4 +133,18 @@ class GateRoundTripTest {
         assertEquals(sym(rig.user, "start") + 0, rd(f + off("KTRAP_FRAME.Eip")) - (sym(rig.user, "ZwTestAdd") - sym(rig.user, "start")),
                 "int3 frame Eip = the instruction after int3 (ZwTestAdd follows it)");
     }
+
+    @Test
+    void kiDisableFastSyscallReturnPutsTheBranchBackOnIretdAndEnableRepatchesIt() {
+        int branch = sym(rig.kernel, "KiSystemCallExitBranch");
+        int halt = sym(rig.kernel, "KeBugCheckEx.halt");
+        for (String routine : new String[] {"KiDisableFastSyscallReturn", "KiEnableFastSyscallReturn"}) {
+            cpu.gpr[4] -= 4;
+            rig.wr(cpu.gpr[4], halt);                       // return into a HLT
+            cpu.st.eip = sym(rig.kernel, routine);
+            assertEquals(Cpu.Stop.HALT, cpu.run(1000), routine);
+            int target = branch + 2 + (byte) cpu.mem.read8(phys(branch + 1));
+            assertEquals(sym(rig.kernel, routine.contains("Disable") ? "KiSystemCallExit" : "KiSystemCallExit2"), target, routine);
+        }
+    }
 }
