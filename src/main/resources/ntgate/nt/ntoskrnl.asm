@@ -33,6 +33,11 @@
 ;   HC_KiContinue            wrapper KiContinue, stdcall 3 args (Context*, ExceptionFrame (0),
 ;                            TrapFrame), ret 0Ch; EAX = NTSTATUS. Probes and copies the CONTEXT into
 ;                            the trap frame (KeContextToKframes, §8.5 step 3).
+;   HC_KiRaiseException     wrapper KiRaiseException, stdcall 5 args (ExceptionRecord*, Context*,
+;                            ExceptionFrame (0), TrapFrame, FirstChance), ret 14h; EAX = NTSTATUS.
+;                            Probes and captures the user's record and CONTEXT, applies the CONTEXT to
+;                            *TrapFrame (KeContextToKframes) and dispatches (KiDispatchException), which
+;                            edits the frame to enter KiUserExceptionDispatcher or ends the process.
 ;   HC_KeTestAlertThread     wrapper KeTestAlertThread, stdcall 1 arg (AlertMode), ret 4;
 ;                            AL = BOOLEAN was-alerted. May set KTHREAD.ApcState.UserApcPending (§8.1).
 ;   HC_KeBugCheckEx          wrapper KeBugCheckEx, stdcall 5 args (BugCheckCode, P1..P4). Stops the
@@ -77,9 +82,9 @@ extern KeServiceDescriptorTableShadow
 global KiSystemService, KiFastCallEntry2, KiFastCallEntry, KiSystemServiceRepeat
 global KiSystemServiceAccessTeb, KiSystemServiceCopyArguments, kss60, kss61, kss70
 global KiBBTUnexpectedRange, KiServiceExit, KiSystemCallExitBranch, KiSystemCallExit
-global KiSystemCallExit2, KiServiceExit2, KiExceptionExit, KiStartUserThread, NtContinue
+global KiSystemCallExit2, KiServiceExit2, KiExceptionExit, KiStartUserThread, NtContinue, NtRaiseException
 global KiDisableFastSyscallReturn, KiEnableFastSyscallReturn, KfRaiseIrql, KfLowerIrql
-global KiDeliverApc, KiDispatchException, MmAccessFault, KiContinue, KeTestAlertThread, KeBugCheckEx
+global KiDeliverApc, KiDispatchException, MmAccessFault, KiContinue, KiRaiseException, KeTestAlertThread, KeBugCheckEx
 global KiTrap00, KiTrap01, KiTrap03, KiTrap04, KiTrap05, KiTrap06, KiTrap07, KiTrap0A, KiTrap0B
 global KiTrap0C, KiTrap0D, KiTrap0E, KiTrap10, KiTrap11, KiTrap13, KiTrapXX
 global MmUserProbeAddress, KiSystemCallExitAdjust, KiSystemCallExitAdjusted, KiFastCallCopyDoneOnce
@@ -630,6 +635,31 @@ NtContinue:
         ret     8                                       ; back to kss60 -> KiServiceExit with the status
 
 ; ===================================================================================================
+; NtRaiseException(ExceptionRecord, Context, FirstChance) - service B5h (NT-FACTS §10.3; WRK trap.asm
+; _NtRaiseException). EBP = trap frame (dispatcher contract). The CONTEXT becomes the trap frame and
+; the exception is dispatched from there: success leaves through KiServiceExit2 (IRETD into
+; KiUserExceptionDispatcher, or nowhere when the process ended); failure returns the status normally.
+; ===================================================================================================
+NtRaiseException:
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]
+        mov     ebx, [ebp + KTRAP_FRAME.Edx]
+        mov     [esi + KTHREAD.TrapFrame], ebx          ; KTHREAD.TrapFrame = KTRAP_FRAME.Edx (previous frame), at once
+        mov     ebx, [ebp + KTRAP_FRAME.ExceptionList]
+        mov     [fs:KPCR.NtTib.ExceptionList], ebx      ; KPCR.NtTib.ExceptionList = KTRAP_FRAME.ExceptionList
+        push    dword [esp + 12]                        ; FirstChance
+        push    ebp                                     ; TrapFrame
+        push    0                                       ; ExceptionFrame = NULL
+        push    dword [esp + 8 + 12]                    ; Context
+        push    dword [esp + 4 + 16]                    ; ExceptionRecord
+        call    KiRaiseException                        ; CONTEXT -> trap frame, then KiDispatchException
+        or      eax, eax
+        jnz     .failed
+        mov     esp, ebp
+        jmp     KiServiceExit2
+.failed:
+        ret     0x0C                                    ; back to kss60 -> KiServiceExit with the status
+
+; ===================================================================================================
 ; Trap entries. Each pushes the error code (or a dummy 0 where the CPU pushes none) and EBP, puts the
 ; address of its body in EBP and joins KiTrapEnter, which builds the rest of the KTRAP_FRAME.
 ; A body runs with EBP = ESP = trap frame, FS=30h, DS=ES=23h, IF=0, DF=0.
@@ -1013,6 +1043,10 @@ MmAccessFault:
 KiContinue:
         hostcall HC_KiContinue
         ret     0x0C
+
+KiRaiseException:
+        hostcall HC_KiRaiseException
+        ret     0x14
 
 KeTestAlertThread:
         hostcall HC_KeTestAlertThread
