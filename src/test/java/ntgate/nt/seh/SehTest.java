@@ -405,4 +405,40 @@ class SehTest {
         assertEquals(0x80000004, h.u32(h.symbol("seen_code")));
         assertEquals(h.symbol("after"), h.u32(h.symbol("seen_address")));
     }
+
+    @Test
+    void privilegedInstructionsAreStatusPrivilegedInstruction() {
+        for (String insn : new String[] {"hlt", "cli", "sti", "in al, dx", "out 0x80, al", "mov eax, cr0", "wrmsr", "rep insb", "lgdt [eax]"}) {
+            NtHarness h = NtHarness.run(PROLOGUE + """
+                    start:
+                        %s
+                        ret
+                    """.formatted(insn));
+            assertEquals(0xC0000096, h.exitStatus(), insn + ": " + err(h));
+            assertEquals(String.format("ntgate: unhandled exception 0xC0000096 STATUS_PRIVILEGED_INSTRUCTION at program!start (%08X)\n", h.symbol("start")), err(h), insn);
+        }
+    }
+
+    @Test
+    void aGeneralProtectionFaultOnASelectorIsAnAccessViolationWithoutTarget() {
+        NtHarness h = NtHarness.run(PROLOGUE + """
+                start:
+                    mov ax, 0x28                   ; the TSS selector: not a data segment
+                    mov ds, ax
+                    ret
+                """);
+        assertEquals(0xC0000005, h.exitStatus());
+        assertEquals(String.format("ntgate: unhandled exception 0xC0000005 STATUS_ACCESS_VIOLATION at program!start+0x4 (%08X)\n", h.symbol("start") + 4), err(h));
+    }
+
+    @Test
+    void aJumpToAnUnmappedAddressNamesNoSymbol() {
+        NtHarness h = NtHarness.run(PROLOGUE + """
+                start:
+                    xor eax, eax
+                    jmp eax
+                """);
+        assertEquals(0xC0000005, h.exitStatus());
+        assertEquals("ntgate: unhandled exception 0xC0000005 STATUS_ACCESS_VIOLATION at 00000000: read from 00000000\n", err(h));
+    }
 }
