@@ -70,7 +70,7 @@ KiUserExceptionDispatcher:
     push 0                    ; TestAlert = FALSE
     push ecx                  ; Context (possibly edited by the handler)
     call ZwContinue           ; resume the context; returns only on failure
-    jmp .nested
+    jmp .nested               ; ZwContinue failed: raise its status
 .raise:
     pop ebx                   ; EBX = ExceptionRecord
     pop ecx                   ; ECX = ContextRecord
@@ -86,7 +86,7 @@ KiUserExceptionDispatcher:
     mov dword [esp + EXCEPTION_RECORD.NumberParameters], 0 ; NumberParameters = 0
     push esp                  ; ExceptionRecord
     call RtlRaiseException    ; does not return
-    int3
+    int3                      ; never reached
 
 ; RtlDispatchException(ExceptionRecord, ContextRecord) -> BOOLEAN (AL), stdcall. Walks the SEH chain from
 ; TEB.NtTib.ExceptionList (fs:[0]) to EXCEPTION_CHAIN_END, as XP's rtl/i386/exdsptch.c does, without the
@@ -104,23 +104,23 @@ RtlDispatchException:
     push esi                  ; preserve ESI
     push edi                  ; preserve EDI
     mov dword [ebp-8], 0      ; NestedFrame = NULL
-    mov eax, [fs:TEB.NtTib.StackBase]
+    mov eax, [fs:TEB.NtTib.StackBase]; EAX = TEB.NtTib.StackBase
     mov [ebp-0x0C], eax       ; HighLimit = TEB.NtTib.StackBase (RtlpGetStackLimits)
-    mov eax, [fs:TEB.NtTib.StackLimit]
+    mov eax, [fs:TEB.NtTib.StackLimit]; EAX = TEB.NtTib.StackLimit
     mov [ebp-0x10], eax       ; LowLimit = TEB.NtTib.StackLimit
     mov ebx, [fs:TEB.NtTib.ExceptionList] ; EBX = RegistrationPointer = the chain head (RtlpGetRegistrationHead)
 .next:
     cmp ebx, EXCEPTION_CHAIN_END ; end of the chain?
     je .notHandled            ; nobody handled it
     cmp ebx, [ebp-0x10]       ; below the stack limit?
-    jb .stackInvalid
+    jb .stackInvalid          ; yes: invalid
     lea eax, [ebx+8]          ; EAX = end of the EXCEPTION_REGISTRATION_RECORD
     cmp eax, [ebp-0x0C]       ; past the stack base?
-    ja .stackInvalid
+    ja .stackInvalid          ; yes: invalid
     test bl, 3                ; 4-byte aligned?
-    jnz .stackInvalid
+    jnz .stackInvalid         ; no: invalid
     push dword [ebx+4]        ; ExceptionRoutine = RegistrationPointer->Handler
-    lea eax, [ebp-4]
+    lea eax, [ebp-4]          ; EAX = &DispatcherContext
     push eax                  ; &DispatcherContext
     push dword [ebp+0x0C]     ; ContextRecord
     push ebx                  ; EstablisherFrame = RegistrationPointer
@@ -128,29 +128,29 @@ RtlDispatchException:
     call RtlpExecuteHandlerForException ; EAX = EXCEPTION_DISPOSITION
     mov edx, [ebp+8]          ; EDX = ExceptionRecord
     cmp [ebp-8], ebx          ; leaving the frame that was active when a nested exception was raised?
-    jne .disposition
+    jne .disposition          ; no
     and dword [edx + EXCEPTION_RECORD.ExceptionFlags], ~EXCEPTION_NESTED_CALL ; ExceptionFlags &= ~NESTED_CALL
     mov dword [ebp-8], 0      ; NestedFrame = NULL
 .disposition:
-    cmp eax, ExceptionContinueExecution
-    jne .notContinue
+    cmp eax, ExceptionContinueExecution; ExceptionContinueExecution?
+    jne .notContinue          ; no
     test dword [edx + EXCEPTION_RECORD.ExceptionFlags], EXCEPTION_NONCONTINUABLE ; may it continue?
-    jnz .noncontinuable
+    jnz .noncontinuable       ; yes: STATUS_NONCONTINUABLE_EXCEPTION
     mov al, 1                 ; TRUE: continue the (possibly edited) CONTEXT
-    jmp .done
+    jmp .done                 ; return TRUE
 .notContinue:
-    cmp eax, ExceptionContinueSearch
+    cmp eax, ExceptionContinueSearch; ExceptionContinueSearch?
     je .advance               ; try the next registration
-    cmp eax, ExceptionNestedException
-    jne .invalidDisposition
+    cmp eax, ExceptionNestedException; ExceptionNestedException?
+    jne .invalidDisposition   ; anything else: STATUS_INVALID_DISPOSITION
     or dword [edx + EXCEPTION_RECORD.ExceptionFlags], EXCEPTION_NESTED_CALL ; ExceptionFlags |= NESTED_CALL
     mov eax, [ebp-4]          ; EAX = DispatcherContext (establisher of the interrupted handler)
     cmp eax, [ebp-8]          ; deeper than the current nested frame?
-    jbe .advance
+    jbe .advance              ; no: keep NestedFrame
     mov [ebp-8], eax          ; NestedFrame = DispatcherContext
 .advance:
     mov ebx, [ebx]            ; RegistrationPointer = RegistrationPointer->Next
-    jmp .next
+    jmp .next                 ; examine it
 .stackInvalid:
     mov edx, [ebp+8]          ; EDX = ExceptionRecord
     or dword [edx + EXCEPTION_RECORD.ExceptionFlags], EXCEPTION_STACK_INVALID ; ExceptionFlags |= STACK_INVALID
@@ -165,7 +165,7 @@ RtlDispatchException:
     ret 8                     ; stdcall, 2 arguments
 .noncontinuable:
     mov eax, STATUS_NONCONTINUABLE_EXCEPTION ; a handler continued a noncontinuable exception
-    jmp .raiseNested
+    jmp .raiseNested          ; raise it
 .invalidDisposition:
     mov eax, STATUS_INVALID_DISPOSITION ; a handler returned something else
 .raiseNested:
@@ -176,7 +176,7 @@ RtlDispatchException:
     mov dword [esp + EXCEPTION_RECORD.NumberParameters], 0 ; NumberParameters = 0
     push esp                  ; ExceptionRecord
     call RtlRaiseException    ; does not return
-    int3
+    int3                      ; never reached
 
 ; RtlpExecuteHandlerForException(ExceptionRecord, EstablisherFrame, ContextRecord, DispatcherContext,
 ; ExceptionRoutine) -> EXCEPTION_DISPOSITION, stdcall (XP rtl/i386/xcptmisc.asm). The handler runs under an
@@ -230,7 +230,7 @@ RtlpExceptionHandler:
     mov ecx, [esp+4]          ; ECX = ExceptionRecord
     mov eax, ExceptionContinueSearch ; unwinding: keep searching
     test dword [ecx + EXCEPTION_RECORD.ExceptionFlags], EXCEPTION_UNWIND ; an unwind?
-    jnz .ret
+    jnz .ret                  ; yes: return ContinueSearch
     mov ecx, [esp+8]          ; ECX = EstablisherFrame = the protecting frame
     mov edx, [esp+0x10]       ; EDX = DispatcherContext
     mov eax, [ecx+8]          ; EAX = the EstablisherFrame saved in the protecting frame
@@ -259,17 +259,17 @@ RtlCaptureContext:
     lea eax, [esp+0x0C]       ; EAX = caller ESP after `ret 4`
     mov [ebx + CONTEXT.Esp], eax ; CONTEXT.Esp
     xor eax, eax              ; segment selectors are zero-extended
-    mov ax, cs
+    mov ax, cs                ; AX = CS
     mov [ebx + CONTEXT.SegCs], eax ; CONTEXT.SegCs
-    mov ax, ss
+    mov ax, ss                ; AX = SS
     mov [ebx + CONTEXT.SegSs], eax ; CONTEXT.SegSs
-    mov ax, ds
+    mov ax, ds                ; AX = DS
     mov [ebx + CONTEXT.SegDs], eax ; CONTEXT.SegDs
-    mov ax, es
+    mov ax, es                ; AX = ES
     mov [ebx + CONTEXT.SegEs], eax ; CONTEXT.SegEs
-    mov ax, fs
+    mov ax, fs                ; AX = FS
     mov [ebx + CONTEXT.SegFs], eax ; CONTEXT.SegFs
-    mov ax, gs
+    mov ax, gs                ; AX = GS
     mov [ebx + CONTEXT.SegGs], eax ; CONTEXT.SegGs
     pushfd                    ; EFLAGS
     pop dword [ebx + CONTEXT.EFlags] ; CONTEXT.EFlags
@@ -304,11 +304,11 @@ RtlRaiseException:
     call RtlDispatchException ; AL = handled
     mov ecx, esp              ; ECX = ContextRecord
     or al, al                 ; handled?
-    jz .raise
+    jz .raise                 ; no: second chance
     push 0                    ; TestAlert = FALSE
     push ecx                  ; Context
     call ZwContinue           ; resume; returns only on failure
-    jmp .failed
+    jmp .failed               ; ZwContinue failed: raise its status
 .raise:
     push 0                    ; FirstChance = FALSE
     push ecx                  ; Context
@@ -323,4 +323,4 @@ RtlRaiseException:
     mov dword [esp + EXCEPTION_RECORD.NumberParameters], 0 ; NumberParameters = 0
     push esp                  ; ExceptionRecord
     call RtlRaiseException    ; does not return
-    int3
+    int3                      ; never reached

@@ -441,4 +441,35 @@ class SehTest {
         assertEquals(0xC0000005, h.exitStatus());
         assertEquals("ntgate: unhandled exception 0xC0000005 STATUS_ACCESS_VIOLATION at 00000000: read from 00000000\n", err(h));
     }
+
+    @Test
+    void aFaultInsideAHandlerIsDispatchedAsANestedCall() {
+        NtHarness h = NtHarness.run(guarded("""
+                    mov dword [0], 1               ; C7 05 00 00 00 00 01 00 00 00: 10 bytes
+                    mov eax, [calls]
+                    sub eax, 2                     ; 0 when the handler ran twice
+                """) + """
+                handler:
+                    inc dword [calls]
+                    mov eax, [esp+4]
+                    mov eax, [eax+4]               ; ExceptionFlags
+                    mov ecx, [calls]
+                    mov [flags_by_call + ecx*4], eax
+                    cmp dword [calls], 1
+                    jne .second
+                    mov dword [4], 2               ; the handler itself faults (10 bytes)
+                .second:
+                    mov eax, [esp+12]
+                    add dword [eax+0xB8], 10       ; skip the faulting move (either one)
+                    xor eax, eax
+                    ret
+                section .data
+                calls: dd 0
+                esp_at_fault: dd 0
+                flags_by_call: dd 0, 0, 0
+                """);
+        assertEquals(0, h.exitStatus(), err(h));
+        assertEquals(0, h.u32(h.symbol("flags_by_call") + 4), "the first dispatch");
+        assertEquals(0x10, h.u32(h.symbol("flags_by_call") + 8), "EXCEPTION_NESTED_CALL for the fault inside the handler");
+    }
 }
