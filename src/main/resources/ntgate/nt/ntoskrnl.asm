@@ -39,6 +39,11 @@
 ;                            KiServiceExit2 restores must be valid: SegGs/SegEs/SegDs/SegFs (the
 ;                            system-call entry did not save them), Edx/Ecx/Eax, the non-volatiles,
 ;                            Eip/SegCs/EFlags/HardwareEsp/HardwareSegSs (sanitised).
+;   HC_KiRaiseException     wrapper KiRaiseException, stdcall 5 args (ExceptionRecord*, Context*,
+;                            ExceptionFrame (0), TrapFrame, FirstChance), ret 14h; EAX = NTSTATUS.
+;                            Probes and captures the user's record and CONTEXT, applies the CONTEXT to
+;                            *TrapFrame (KeContextToKframes) and dispatches (KiDispatchException), which
+;                            edits the frame to enter KiUserExceptionDispatcher or ends the process.
 ;   HC_KeTestAlertThread     wrapper KeTestAlertThread, stdcall 1 arg (AlertMode), ret 4;
 ;                            AL = BOOLEAN was-alerted. May set KTHREAD.ApcState.UserApcPending (§8.1).
 ;   HC_KeBugCheckEx          wrapper KeBugCheckEx, stdcall 5 args (BugCheckCode, P1..P4). Stops the
@@ -72,6 +77,7 @@ STATUS_ACCESS_VIOLATION        equ 0xC0000005
 STATUS_INVALID_SYSTEM_SERVICE  equ 0xC000001C
 STATUS_ILLEGAL_INSTRUCTION     equ 0xC000001D
 STATUS_INTEGER_DIVIDE_BY_ZERO  equ 0xC0000094
+STATUS_PRIVILEGED_INSTRUCTION  equ 0xC0000096
 KI_EXCEPTION_ACCESS_VIOLATION  equ 0x10000004
 ; Not in NT-FACTS §13; ntstatus.h values for the #OF and #BR traps.
 STATUS_ARRAY_BOUNDS_EXCEEDED   equ 0xC000008C
@@ -83,9 +89,9 @@ extern KeServiceDescriptorTableShadow
 global KiSystemService, KiFastCallEntry2, KiFastCallEntry, KiSystemServiceRepeat
 global KiSystemServiceAccessTeb, KiSystemServiceCopyArguments, kss60, kss61, kss70
 global KiBBTUnexpectedRange, KiServiceExit, KiSystemCallExitBranch, KiSystemCallExit
-global KiSystemCallExit2, KiServiceExit2, KiExceptionExit, KiStartUserThread, NtContinue
+global KiSystemCallExit2, KiServiceExit2, KiExceptionExit, KiStartUserThread, NtContinue, NtRaiseException
 global KiDisableFastSyscallReturn, KiEnableFastSyscallReturn, KfRaiseIrql, KfLowerIrql
-global KiDeliverApc, KiDispatchException, MmAccessFault, KiContinue, KeTestAlertThread, KeBugCheckEx
+global KiDeliverApc, KiDispatchException, MmAccessFault, KiContinue, KiRaiseException, KeTestAlertThread, KeBugCheckEx
 global KiTrap00, KiTrap01, KiTrap03, KiTrap04, KiTrap05, KiTrap06, KiTrap07, KiTrap0A, KiTrap0B
 global KiTrap0C, KiTrap0D, KiTrap0E, KiTrap10, KiTrap11, KiTrap13, KiTrapXX
 global MmUserProbeAddress, KiSystemCallExitAdjust, KiSystemCallExitAdjusted, KiFastCallCopyDoneOnce
@@ -641,6 +647,31 @@ NtContinue:
         ret     8                                       ; back to kss60 -> KiServiceExit with the status
 
 ; ===================================================================================================
+; NtRaiseException(ExceptionRecord, Context, FirstChance) - service B5h (NT-FACTS §10.3; WRK trap.asm
+; _NtRaiseException). EBP = trap frame (dispatcher contract). The CONTEXT becomes the trap frame and
+; the exception is dispatched from there: success leaves through KiServiceExit2 (IRETD into
+; KiUserExceptionDispatcher, or nowhere when the process ended); failure returns the status normally.
+; ===================================================================================================
+NtRaiseException:
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]
+        mov     ebx, [ebp + KTRAP_FRAME.Edx]
+        mov     [esi + KTHREAD.TrapFrame], ebx          ; KTHREAD.TrapFrame = KTRAP_FRAME.Edx (previous frame), at once
+        mov     ebx, [ebp + KTRAP_FRAME.ExceptionList]
+        mov     [fs:KPCR.NtTib.ExceptionList], ebx      ; KPCR.NtTib.ExceptionList = KTRAP_FRAME.ExceptionList
+        push    dword [esp + 12]                        ; FirstChance
+        push    ebp                                     ; TrapFrame
+        push    0                                       ; ExceptionFrame = NULL
+        push    dword [esp + 8 + 12]                    ; Context
+        push    dword [esp + 4 + 16]                    ; ExceptionRecord
+        call    KiRaiseException                        ; CONTEXT -> trap frame, then KiDispatchException
+        or      eax, eax
+        jnz     .failed
+        mov     esp, ebp
+        jmp     KiServiceExit2
+.failed:
+        ret     0x0C                                    ; back to kss60 -> KiServiceExit with the status
+
+; ===================================================================================================
 ; Trap entries. Each pushes the error code (or a dummy 0 where the CPU pushes none) and EBP, puts the
 ; address of its body in EBP and joins KiTrapEnter, which builds the rest of the KTRAP_FRAME.
 ; A body runs with EBP = ESP = trap frame, FS=30h, DS=ES=23h, IF=0, DF=0.
@@ -765,7 +796,116 @@ KiTrap0D:                                               ; #GP, error code pushed
         mov     dword [ebp + KTRAP_FRAME.HardwareEsp], 0 ; the interrupted frame's selector slot = 0 (same-ring #GP: no HardwareEsp here)
         jmp     KiExceptionExit
 .user:
-        ; (XP classifies privileged instructions as STATUS_PRIVILEGED_INSTRUCTION; not modelled.)
+        ; A #GP(0) on a privileged instruction is STATUS_PRIVILEGED_INSTRUCTION (XP Kt0d; ReactOS
+        ; KiTrap0DHandler has the same tables): skip up to 15 prefixes, then test the opcode. The bytes were
+        ; just fetched by the CPU, so reading them here does not fault.
+        cmp     dword [ebp + KTRAP_FRAME.ErrCode], 0
+        jne     .accessViolation                        ; a selector error code: not an instruction class
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        jnz     .accessViolation                        ; (no VDM in ntgate)
+        mov     esi, [ebp + KTRAP_FRAME.Eip]            ; ESI = the faulting instruction
+        mov     ecx, 15                                 ; an instruction is at most 15 bytes
+.prefix:
+        mov     al, [esi]                               ; AL = next byte
+        cmp     al, 0x26                                ; ES:
+        je      .skipPrefix
+        cmp     al, 0x2E                                ; CS:
+        je      .skipPrefix
+        cmp     al, 0x36                                ; SS:
+        je      .skipPrefix
+        cmp     al, 0x3E                                ; DS:
+        je      .skipPrefix
+        cmp     al, 0x64                                ; FS:
+        je      .skipPrefix
+        cmp     al, 0x65                                ; GS:
+        je      .skipPrefix
+        cmp     al, 0x66                                ; operand size
+        je      .skipPrefix
+        cmp     al, 0x67                                ; address size
+        je      .skipPrefix
+        cmp     al, 0xF0                                ; LOCK
+        je      .skipPrefix
+        cmp     al, 0xF2                                ; REPNE
+        je      .skipPrefix
+        cmp     al, 0xF3                                ; REP
+        jne     .opcode
+.skipPrefix:
+        inc     esi
+        dec     ecx
+        jnz     .prefix
+        mov     eax, STATUS_ILLEGAL_INSTRUCTION         ; nothing but prefixes: too long
+        jmp     KiTrapSimpleException.user
+.opcode:
+        cmp     al, 0xF4                                ; HLT
+        je      .privileged
+        cmp     al, 0x0F
+        je      .twoByte
+        mov     edx, [ebp + KTRAP_FRAME.EFlags]
+        shr     edx, 12
+        and     edx, 3                                  ; EDX = IOPL
+        mov     ebx, [ebp + KTRAP_FRAME.SegCs]
+        and     ebx, 3                                  ; EBX = CPL of the faulting code
+        cmp     ebx, edx
+        jbe     .accessViolation                        ; CPL <= IOPL: not an I/O-privilege fault
+        cmp     al, 0xFA                                ; CLI
+        je      .privileged
+        cmp     al, 0xFB                                ; STI
+        je      .privileged
+        mov     dl, al
+        and     dl, 0xF4
+        cmp     dl, 0xE4                                ; IN/OUT imm8 (E4-E7) or DX (EC-EF)
+        je      .privileged
+        mov     dl, al
+        and     dl, 0xFC
+        cmp     dl, 0x6C                                ; INS/OUTS (6C-6F)
+        je      .privileged
+        jmp     .accessViolation
+.twoByte:
+        mov     al, [esi + 1]                           ; AL = second opcode byte
+        mov     dl, [esi + 2]
+        and     dl, 0x38                                ; DL = ModRM.reg
+        cmp     al, 0x00                                ; group 6
+        jne     .group7
+        cmp     dl, 0x10                                ; LLDT
+        je      .privileged
+        cmp     dl, 0x18                                ; LTR
+        je      .privileged
+        jmp     .accessViolation
+.group7:
+        cmp     al, 0x01                                ; group 7
+        jne     .others
+        cmp     dl, 0x10                                ; LGDT
+        je      .privileged
+        cmp     dl, 0x18                                ; LIDT
+        je      .privileged
+        cmp     dl, 0x30                                ; LMSW
+        je      .privileged
+        cmp     dl, 0x38                                ; INVLPG
+        je      .privileged
+        jmp     .accessViolation
+.others:
+        cmp     al, 0x06                                ; CLTS
+        je      .privileged
+        cmp     al, 0x08                                ; INVD
+        je      .privileged
+        cmp     al, 0x09                                ; WBINVD
+        je      .privileged
+        cmp     al, 0x30                                ; WRMSR
+        je      .privileged
+        cmp     al, 0x32                                ; RDMSR
+        je      .privileged
+        cmp     al, 0x33                                ; RDPMC
+        je      .privileged
+        cmp     al, 0x35                                ; SYSEXIT
+        je      .privileged
+        mov     dl, al
+        and     dl, 0xF8
+        cmp     dl, 0x20                                ; MOV to/from CRn, DRn, TRn (0F 20-27)
+        jne     .accessViolation
+.privileged:
+        mov     eax, STATUS_PRIVILEGED_INSTRUCTION      ; no parameters, address = the instruction
+        jmp     KiTrapSimpleException.user
+.accessViolation:
         mov     eax, STATUS_ACCESS_VIOLATION
         mov     ebx, [ebp + KTRAP_FRAME.Eip]
         mov     ecx, 2
@@ -842,6 +982,10 @@ KiTrap0E:                                               ; #PF, error code pushed
         mov     edx, [ebp + KTRAP_FRAME.ErrCode]
         shr     edx, 1
         and     edx, 1                                  ; Parameter[0] = 1 for a write
+        test    dword [ebp + KTRAP_FRAME.ErrCode], 0x10  ; I/D: an instruction fetch (only with EFER.NXE)
+        jz      .notExecute
+        mov     edx, 8                                  ; Parameter[0] = 8: execute (EXCEPTION_EXECUTE_FAULT)
+.notExecute:
         mov     esi, edi                                ; Parameter[1] = faulting address
         jmp     KiCommonDispatchException
 
@@ -1041,6 +1185,10 @@ MmAccessFault:
 KiContinue:
         hostcall HC_KiContinue
         ret     0x0C
+
+KiRaiseException:
+        hostcall HC_KiRaiseException
+        ret     0x14
 
 KeTestAlertThread:
         hostcall HC_KeTestAlertThread

@@ -147,7 +147,8 @@ final class GateRig {
         AsmOptions.Resolver layouts = Layouts.resolver();
         Map<String, Long> hc = new HashMap<>();
         String[] names = {"HC_KiDeliverApc", "HC_KiDispatchException", "HC_MmAccessFault", "HC_KiContinue",
-            "HC_KeTestAlertThread", "HC_KeBugCheckEx", "HC_PsConvertToGuiThread", "HC_KeGdiFlushUserBatch"};
+            "HC_KeTestAlertThread", "HC_KeBugCheckEx", "HC_PsConvertToGuiThread", "HC_KeGdiFlushUserBatch",
+            "HC_KiRaiseException"};
         for (int i = 0; i < names.length; i++) hc.put(names[i], (long) i + 1);
         hc.put("KeServiceDescriptorTableShadow", (long) TABLES);
         kernel = Assembler.assemble(src, "ntoskrnl.asm", AsmOptions.defaults().withBase(Nt.NTOSKRNL_BASE)

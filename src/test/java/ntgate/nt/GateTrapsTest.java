@@ -51,8 +51,10 @@ class GateTrapsTest {
 
     @Test
     void userGeneralProtectionIsAnAccessViolation() throws Exception {
-        GateRig rig = runUser("start:", "    cli");
-        assertUserException(rig, 0xC0000005, GateRig.USER, 0, 0xFFFFFFFF);
+        // A selector fault (the TSS selector into DS: #GP(28h)); a privileged instruction such as CLI is
+        // STATUS_PRIVILEGED_INSTRUCTION instead (XP's Kt0d classification, SehTest).
+        GateRig rig = runUser("start:", "    mov ax, 0x28", "    mov ds, ax");
+        assertUserException(rig, 0xC0000005, GateRig.USER + 4, 0, 0xFFFFFFFF);
     }
 
     @Test

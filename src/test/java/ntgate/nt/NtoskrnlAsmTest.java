@@ -36,6 +36,7 @@ class NtoskrnlAsmTest {
             Map.entry("HC_KeBugCheckEx", 6L),
             Map.entry("HC_PsConvertToGuiThread", 7L),
             Map.entry("HC_KeGdiFlushUserBatch", 8L),
+            Map.entry("HC_KiRaiseException", 9L),
             Map.entry("KeServiceDescriptorTable", 0x80553FA0L),
             Map.entry("KeServiceDescriptorTableShadow", 0x80553F60L));
 
