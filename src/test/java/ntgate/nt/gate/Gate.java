@@ -5,6 +5,7 @@ import ntgate.cpu.CpuFault;
 import ntgate.cpu.CpuHooks;
 import ntgate.cpu.decode.Insn;
 import ntgate.nt.NtHarness;
+import ntgate.nt.NtSystem;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -101,6 +102,8 @@ final class Gate {
         final List<Step> steps = new ArrayList<>();
         final List<Fault> faults = new ArrayList<>();
         boolean stop;
+        /** Set by an action: stop before the current instruction and continue at this address instead. */
+        Integer redirect;
 
         Probe(NtHarness h) {
             this.h = h;
@@ -120,7 +123,23 @@ final class Gate {
             if (k != Kind.OTHER) steps.add(new Step(eip, cpu.st.cpl, k));
             List<Consumer<Cpu>> a = at.get(eip);
             if (a != null) for (Consumer<Cpu> c : a) c.accept(cpu);
-            return !stop;
+            return !stop && redirect == null;
+        }
+
+        /**
+         * Runs the program to its end. An action that set {@link #redirect} stops the CPU before the instruction
+         * (a hook cannot change EIP from inside beforeInsn); the run then resumes at the new address.
+         */
+        NtSystem.End runAll() {
+            while (true) {
+                NtSystem.End e = h.run();
+                if (e == NtSystem.End.BREAK && redirect != null) {
+                    h.sys.cpu.st.eip = redirect;
+                    redirect = null;
+                    continue;
+                }
+                return e;
+            }
         }
 
         @Override
