@@ -93,7 +93,7 @@ final class Gate {
     record Step(int eip, int cpl, Kind kind) {}
 
     /** One fault or trap the CPU reported. */
-    record Fault(int vector, int eip, int cpl, int eflags) {}
+    record Fault(int vector, int eip, int cpl, int eflags, int linear) {}
 
     /** Runs actions before chosen instructions and records the gate's transfers and every fault. */
     static final class Probe implements CpuHooks {
@@ -144,7 +144,7 @@ final class Gate {
 
         @Override
         public void onFault(Cpu cpu, CpuFault fault, int eip) {
-            faults.add(new Fault(fault.vector, eip, cpu.st.cpl, cpu.st.eflags()));
+            faults.add(new Fault(fault.vector, eip, cpu.st.cpl, cpu.st.eflags(), fault.linear));
         }
 
         private Kind kind(int eip) {
