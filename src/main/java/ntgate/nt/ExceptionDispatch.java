@@ -11,7 +11,16 @@ final class ExceptionDispatch {
     static void register(Kernel k, HostCallTable t) {
     }
 
+    /** The internal code KiTrap0E raises for a user-mode access violation (NT-FACTS §10.3 step 1). */
+    static final int KI_EXCEPTION_ACCESS_VIOLATION = 0x10000004;
+
+    /**
+     * KiDispatchException(ExceptionRecord, ExceptionFrame, TrapFrame, PreviousMode, FirstChance): ends the process
+     * with EXCEPTION_RECORD.ExceptionCode (a #DB ends it with STATUS_SINGLE_STEP, not an access violation), the
+     * internal KI_EXCEPTION_ACCESS_VIOLATION turned back into STATUS_ACCESS_VIOLATION as in NT-FACTS §10.3 step 1.
+     */
     static void dispatch(Kernel k) {
-        k.exit(NtStatus.STATUS_ACCESS_VIOLATION);
+        int code = k.mem.u32(k.arg(0));   // EXCEPTION_RECORD.ExceptionCode (+0, §2.8)
+        k.exit(code == KI_EXCEPTION_ACCESS_VIOLATION ? NtStatus.STATUS_ACCESS_VIOLATION : code);
     }
 }
