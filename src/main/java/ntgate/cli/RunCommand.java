@@ -64,6 +64,9 @@ public final class RunCommand implements Callable<Integer> {
                 System.err.println("ntgate run: " + file + ": not a text file (it contains NUL bytes)");
                 return 2;
             }
+        } catch (java.nio.file.NoSuchFileException e) {
+            System.err.println("ntgate run: " + file + ": no such file");
+            return 2;
         } catch (IOException e) {
             System.err.println("ntgate run: cannot read " + file + ": " + e.getMessage());
             return 2;
