@@ -9,7 +9,6 @@ import java.util.List;
 
 import static ntgate.nt.gate.Gate.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 5, "done when" 2, second half: INT 2Eh (KiSystemService, NT-FACTS §5.2) builds the same frame as SYSENTER

@@ -62,6 +62,8 @@ class SysenterTrapFrameTest {
             // (§5.1 step 11) and write PreviousMode = 1 (step 12), not read the old value.
             kw32(h, PCR_EXCEPTION_LIST, planted[n]);
             if (n == 0) kw8(h, thread(h) + KT_PREVIOUS_MODE, 0);
+            // KTHREAD.Alerted[KernelMode] (+0x2E) set: KiServiceExit clears it on every user return (§6 step 2b).
+            kw8(h, thread(h) + 0x2E, 1);
             before.add(new AtSysenter(cpu.gpr[4], cpu.gpr[2], cpu.st.eflags(), planted[n], k32(h, PCR_KE_SYSTEM_CALLS)));
         });
         p.at(nt(h, "NtTestAlert"), cpu -> {
@@ -71,7 +73,7 @@ class SysenterTrapFrameTest {
                     k8(h, t + KT_PREVIOUS_MODE), k32(h, PCR_EXCEPTION_LIST), k32(h, PCR_KE_SYSTEM_CALLS), cpu.gpr[4], k32(h, cpu.gpr[4])));
         });
         p.at(ntdll(h, "KiFastSystemCallRet"), cpu -> {
-            if (cpu.st.cpl == 3) after.add(new int[] {k8(h, thread(h) + KT_PREVIOUS_MODE), k32(h, PCR_EXCEPTION_LIST)});
+            if (cpu.st.cpl == 3) after.add(new int[] {k8(h, thread(h) + KT_PREVIOUS_MODE), k32(h, PCR_EXCEPTION_LIST), k8(h, thread(h) + 0x2E)});
         });
         h.run();
         assertEquals(0, h.exitStatus());
@@ -123,6 +125,7 @@ class SysenterTrapFrameTest {
             // §6 step 3: restored on the way out.
             assertEquals(1, after.get(i)[0], c + "KTHREAD.PreviousMode after = PreviousPreviousMode (1)");
             assertEquals(u.pcrExceptionList(), after.get(i)[1], c + "KPCR.NtTib.ExceptionList restored after");
+            assertEquals(0, after.get(i)[2], c + "KTHREAD.Alerted[KernelMode] cleared by KiServiceExit");
         }
         assertEquals(before.get(0).systemCalls() + 1, before.get(1).systemCalls(), "nothing else was counted between the calls");
         assertEquals(0x0012FEDC, h.u32(h.symbol("saved_fs0")), "the user's fs:[0] is untouched by the gate");
