@@ -176,4 +176,53 @@ class DispatchErrorsTest {
         assertEquals(0, h.u32(h.symbol("batch")), "and flushed through KeGdiFlushUserBatch");
         assertNotEquals(0, k32(h, thread(h) + 0x130), "KTHREAD.Win32Thread (+0x130) set by the conversion");
     }
+
+    @Test
+    void anUnreadableTebOnAWin32kCallIsFixedUpToAnAccessViolation() {
+        // §4.4 / §10.1: the GDI batch check reads TEB.GdiBatchCount through KPCR.NtTib.Self (fs:[18h]); a fault
+        // there is on KiSystemServiceAccessTeb, and KiTrap0E resumes at kss61 with STATUS_ACCESS_VIOLATION.
+        NtHarness h = NtHarness.boot("""
+                section .text
+                global start
+                start:
+                    call gdiflush             ; converts the thread (PcTeb intact)
+                    mov [s1], eax
+                    call gdiflush             ; the test points PcTeb at unmapped memory for this one
+                    mov [s2], eax
+                    call gdiflush             ; PcTeb restored: works again
+                    mov [s3], eax
+                    xor eax, eax
+                    ret
+                gdiflush:
+                    mov eax, 0x1097           ; NtGdiFlush
+                    mov edx, 0x7FFE0300
+                    call [edx]
+                    ret
+                section .data
+                s1: dd 1
+                s2: dd 1
+                s3: dd 1
+                """);
+        Probe p = new Probe(h);
+        int pcTeb = KPCR + 0x18;
+        int[] calls = {0}, bodies = {0};
+        p.at(ntdll(h, "KiFastSystemCall") + 2, cpu -> {
+            if (++calls[0] == 2) kw32(h, pcTeb, 0x10000000);
+        });
+        p.at(ntdll(h, "KiFastSystemCallRet"), cpu -> {
+            if (cpu.st.cpl == 3) kw32(h, pcTeb, TEB);
+        });
+        p.at(nt(h, "NtGdiFlush"), cpu -> bodies[0]++);
+        assertEquals(NtSystem.End.EXITED, p.runAll());
+        assertEquals(0, h.exitStatus());
+        assertEquals(STATUS_SUCCESS, h.u32(h.symbol("s1")));
+        assertEquals(hex(STATUS_ACCESS_VIOLATION), hex(h.u32(h.symbol("s2"))), "TEB read fixed up");
+        assertEquals(STATUS_SUCCESS, h.u32(h.symbol("s3")), "the next call works");
+        assertEquals(2, bodies[0], "the service was not called for the faulting one");
+        List<Fault> pf = p.faults.stream().filter(f -> f.vector() == 14).toList();
+        assertEquals(1, pf.size());
+        assertEquals(nt(h, "KiSystemServiceAccessTeb"), pf.get(0).eip());
+        assertEquals(0x10000000 + 0xF70, pf.get(0).linear(), "TEB.GdiBatchCount at +0xF70");
+        assertEquals(0, pf.get(0).cpl());
+    }
 }
