@@ -41,6 +41,9 @@ public final class AsmCommand implements Callable<Integer> {
     @Option(names = "--bits", paramLabel = "16|32", defaultValue = "32", description = "Initial BITS (default ${DEFAULT-VALUE}).")
     int bits;
 
+    @Option(names = "--windbg", description = "Also accept the disassembler's WinDbg spellings (dword ptr, bare hex numbers such as 0BF2Ch, jnz 8053e5cd), so 'ntgate disasm' output assembles back.")
+    boolean windbg;
+
     @Option(names = "--listing", description = "Print a listing to stdout: address, bytes, source, annotation; then the sections.")
     boolean listing;
 
@@ -63,7 +66,7 @@ public final class AsmCommand implements Callable<Integer> {
             err.println("ntgate asm: cannot read " + source + ": " + e.getMessage());
             return 2;
         }
-        AsmResult r = Assembler.assemble(text, source.toString(), AsmOptions.defaults().withBase(baseValue).withBits(bits));
+        AsmResult r = Assembler.assemble(text, source.toString(), AsmOptions.defaults().withBase(baseValue).withBits(bits).withWindbg(windbg));
         if (!r.ok()) {
             for (AsmError e : r.errors()) err.println(e);
             err.flush();

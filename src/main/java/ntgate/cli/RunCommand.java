@@ -74,6 +74,9 @@ public final class RunCommand implements Callable<Integer> {
         byte[] raw;
         try {
             raw = Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            System.err.println("ntgate run: " + file + ": no such file");
+            return 2;
         } catch (IOException e) {
             System.err.println("ntgate run: cannot read " + file + ": " + e.getMessage());
             return 2;

@@ -8,7 +8,10 @@
 ;
 ; The file is assembled at 0x804D7000 together with a generated part that holds KiServiceTable,
 ; KiArgumentTable, the service stubs, KeServiceDescriptorTable[Shadow] and the kernel Zw stubs.
-; What this file needs from that part is declared `extern` just below the host-call block.
+; What this file needs from that part is declared `extern` just below the host-call block. The
+; assembler rejects a name that is both `extern` and defined in the same source: when the parts are
+; concatenated into one source, drop that `extern` line (undefined names are still looked up in the
+; resolver); when they are assembled separately, give the generated part's symbols to the resolver.
 ;
 ; ---------------------------------------------------------------------------------------------------
 ; Host calls (hostcall N = 0F 3F iw; N is supplied by the Java side through the resolver).
@@ -32,7 +35,10 @@
 ;                            (demand paging, §10.1); failure -> that status is raised.
 ;   HC_KiContinue            wrapper KiContinue, stdcall 3 args (Context*, ExceptionFrame (0),
 ;                            TrapFrame), ret 0Ch; EAX = NTSTATUS. Probes and copies the CONTEXT into
-;                            the trap frame (KeContextToKframes, §8.5 step 3).
+;                            the trap frame (KeContextToKframes, §8.5 step 3). On success every field
+;                            KiServiceExit2 restores must be valid: SegGs/SegEs/SegDs/SegFs (the
+;                            system-call entry did not save them), Edx/Ecx/Eax, the non-volatiles,
+;                            Eip/SegCs/EFlags/HardwareEsp/HardwareSegSs (sanitised).
 ;   HC_KeTestAlertThread     wrapper KeTestAlertThread, stdcall 1 arg (AlertMode), ret 4;
 ;                            AL = BOOLEAN was-alerted. May set KTHREAD.ApcState.UserApcPending (§8.1).
 ;   HC_KeBugCheckEx          wrapper KeBugCheckEx, stdcall 5 args (BugCheckCode, P1..P4). Stops the
@@ -381,6 +387,7 @@ KiServiceExit:
         cmp     word [esp + KTRAP_FRAME.SegCs], KGDT_R0_CODE
         je      .kernelCaller                           ; a kernel caller keeps FS
         lea     esp, [ebp + KTRAP_FRAME.SegFs]
+.popFs:
         pop     fs                                      ; FS = KTRAP_FRAME.SegFs; DS/ES/GS are not restored
 .kernelCaller:
         lea     esp, [ebp + KTRAP_FRAME.Edi]
@@ -455,11 +462,15 @@ KiExitAll:
         cmp     word [esp + KTRAP_FRAME.SegCs], KGDT_R0_CODE
         je      .fs                                     ; a kernel frame keeps DS/ES/GS
         lea     esp, [ebp + KTRAP_FRAME.SegGs]
+.popGs:
         pop     gs                                      ; GS = KTRAP_FRAME.SegGs
+.popEs:
         pop     es                                      ; ES = KTRAP_FRAME.SegEs
+.popDs:
         pop     ds                                      ; DS = KTRAP_FRAME.SegDs
 .fs:
         lea     esp, [ebp + KTRAP_FRAME.SegFs]
+.popFs:
         pop     fs                                      ; FS = KTRAP_FRAME.SegFs
         pop     edi
         pop     esi
@@ -723,7 +734,21 @@ KiTrap0D:                                               ; #GP, error code pushed
         jnz     .user
         test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
         jnz     .user
-        ; Kernel mode: the lazy DS/ES reload of an int 2Eh caller's bad selectors (§10.5).
+        ; Kernel mode. A POP of a bad selector in an exit path (§10.5): zero the selector in the frame
+        ; being restored (the dword the POP reads, at the faulting ESP = &KTRAP_FRAME.HardwareEsp of this
+        ; same-ring frame) and retry: a null selector always loads.
+        mov     eax, [ebp + KTRAP_FRAME.Eip]
+        cmp     eax, KiExitAll.popGs
+        je      .zeroSelector
+        cmp     eax, KiExitAll.popEs
+        je      .zeroSelector
+        cmp     eax, KiExitAll.popDs
+        je      .zeroSelector
+        cmp     eax, KiExitAll.popFs
+        je      .zeroSelector
+        cmp     eax, KiServiceExit.popFs
+        je      .zeroSelector
+        ; The lazy DS/ES reload of an int 2Eh caller's bad selectors (§10.5).
         cmp     word [ebp + KTRAP_FRAME.SegDs], USER_DS
         je      .checkEs
         mov     dword [ebp + KTRAP_FRAME.SegDs], USER_DS ; KTRAP_FRAME.SegDs = 23h
@@ -736,6 +761,9 @@ KiTrap0D:                                               ; #GP, error code pushed
 .kernel:
         mov     eax, STATUS_ACCESS_VIOLATION
         jmp     KiBugCheckKernelException
+.zeroSelector:
+        mov     dword [ebp + KTRAP_FRAME.HardwareEsp], 0 ; the interrupted frame's selector slot = 0 (same-ring #GP: no HardwareEsp here)
+        jmp     KiExceptionExit
 .user:
         ; (XP classifies privileged instructions as STATUS_PRIVILEGED_INSTRUCTION; not modelled.)
         mov     eax, STATUS_ACCESS_VIOLATION

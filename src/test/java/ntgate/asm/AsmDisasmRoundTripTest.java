@@ -95,6 +95,12 @@ class AsmDisasmRoundTripTest {
         rep.cases++;
         AsmResult r = assemble(text, bits, base);
         if (!r.ok()) {
+            // A relative branch with a repeated prefix (36 36 E2 7F): the text shows the prefix once, so the
+            // shorter re-encoding may not reach the same target. Non-canonical, and not assemblable as printed.
+            if (r.errors().get(0).message().contains("out of range") && repeatedPrefix(orig, decode(orig, bits).prefixCount)) {
+                rep.nonCanonical.merge("5 relative branch with a repeated prefix", 1, Integer::sum);
+                return;
+            }
             rep.problem("rejected " + text.split(" ")[0], l.listing() + "  " + r.errors().get(0).message());
             return;
         }
@@ -118,6 +124,12 @@ class AsmDisasmRoundTripTest {
         } else {
             rep.nonCanonical.merge(why, 1, Integer::sum);
         }
+    }
+
+    private static boolean repeatedPrefix(byte[] b, int prefixCount) {
+        java.util.Set<Byte> seen = new java.util.HashSet<>();
+        for (int i = 0; i < prefixCount && i < b.length; i++) if (!seen.add(b[i])) return true;
+        return false;
     }
 
     private static boolean sameText(String a, String b) {
