@@ -164,7 +164,7 @@ public final class NtSystem {
         }
         int reserve = source.stackReserve();
         if (reserve <= 0 || reserve > 16 << 20) {
-            throw new LoadError(String.format(Locale.ROOT, "%s: stack reserve 0x%X is not between 1 and 16 MiB", fileName, reserve));
+            throw new LoadError(String.format(Locale.ROOT, "stack reserve 0x%X is not between 1 and 16 MiB", reserve));
         }
         this.userStackSize = reserve;
         this.userStackBase = STACK_BOTTOM + reserve;

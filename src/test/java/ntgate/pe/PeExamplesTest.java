@@ -124,6 +124,13 @@ class PeExamplesTest {
         }
     }
 
+    @Test
+    void theTracerNamesProgramAddressesFromTheCoffSymbols() {
+        PeRun r = PeRun.boot(PeRun.example("hello.exe"), "hello.exe", null);
+        assertEquals("hello!start", r.sys.symbolize(r.sys.image.entry()));
+        assertEquals("hello!start+0x1", r.sys.symbolize(r.sys.image.entry() + 1));
+    }
+
     private static String unicode(PeRun r, int us) {
         var m = r.sys.mem;
         int len = m.u32(us) & 0xFFFF, buf = m.u32(us + 4);
