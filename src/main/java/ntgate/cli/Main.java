@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             DisasmCommand.class,
             AsmCommand.class,
+            ExportsCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

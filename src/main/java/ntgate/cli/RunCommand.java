@@ -2,6 +2,9 @@ package ntgate.cli;
 
 import ntgate.nt.NtStatus;
 import ntgate.nt.NtSystem;
+import ntgate.pe.PeFile;
+import ntgate.pe.PeFormatException;
+import ntgate.pe.PeLoader;
 import ntgate.trace.GateTracer;
 import ntgate.trace.SyscallTracer;
 import picocli.CommandLine.Command;
@@ -19,13 +22,14 @@ import java.util.concurrent.Callable;
 /** {@code ntgate run FILE}: boots the machine and runs one program through the real gate. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {
-            "Boot the XP SP3 kernel and run a program: a NASM-syntax .asm file (extern names bind to ntdll exports;",
+            "Boot the XP SP3 kernel and run a program: a PE32 i386 executable (.exe, or any file starting with MZ)",
+            "importing only ntdll.dll, or a NASM-syntax .asm file (extern names bind to ntdll exports;",
             "execution starts at the global label 'start', else at the start of .text, and returning ends the process",
             "with EAX as its status).",
             "Exit code: the guest's exit status (low 8 bits; the full NTSTATUS is on stderr when non-zero);",
             "2 = the program could not be loaded; 3 = bug check or triple fault; 4 = instruction budget used up."})
 public final class RunCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "FILE", description = "The program (.asm).")
+    @Parameters(index = "0", paramLabel = "FILE", description = "The program (.exe or .asm).")
     Path file;
 
     @Option(names = "--trace", paramLabel = "WHAT", split = ",",
@@ -34,6 +38,19 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--int2e", description = "Make ntdll enter the kernel with INT 2Eh (KiIntSystemCall) instead of SYSENTER.")
     boolean int2e;
+
+    @Option(names = "--image-base", paramLabel = "ADDR", converter = HexInt.class,
+            description = "Load the .exe at ADDR (hex, 64 KiB aligned) instead of its preferred base: applies its base relocations.")
+    Integer imageBase;
+
+    /** Parses 0x-prefixed or plain hexadecimal. */
+    static final class HexInt implements picocli.CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String v) {
+            String h = v.startsWith("0x") || v.startsWith("0X") ? v.substring(2) : v;
+            return (int) Long.parseLong(h, 16);
+        }
+    }
 
     @Option(names = "--max-insns", defaultValue = "2000000000", paramLabel = "N",
             description = "Instruction budget (default ${DEFAULT-VALUE}).")
@@ -52,23 +69,27 @@ public final class RunCommand implements Callable<Integer> {
             return 2;
         }
         String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
-        if (!name.toLowerCase(java.util.Locale.ROOT).endsWith(".asm")) {
-            System.err.println("ntgate run: " + file + ": only NASM-syntax .asm programs can be run (PE32 .exe support is not built yet)");
-            return 2;
-        }
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
         String source;
+        byte[] raw;
         try {
-            byte[] raw = Files.readAllBytes(file);
-            source = new String(raw, StandardCharsets.UTF_8);
-            if (source.indexOf('\0') >= 0) {
-                System.err.println("ntgate run: " + file + ": not a text file (it contains NUL bytes)");
-                return 2;
-            }
+            raw = Files.readAllBytes(file);
         } catch (java.nio.file.NoSuchFileException e) {
             System.err.println("ntgate run: " + file + ": no such file");
             return 2;
         } catch (IOException e) {
             System.err.println("ntgate run: cannot read " + file + ": " + e.getMessage());
+            return 2;
+        }
+        boolean pe = lower.endsWith(".exe") || PeFile.looksLikePe(raw);
+        if (!pe && !lower.endsWith(".asm")) {
+            System.err.println("ntgate run: " + file + ": not a PE executable (no MZ signature) and not a .asm program");
+            return 2;
+        }
+        if (pe) return runPe(raw, name);
+        source = new String(raw, StandardCharsets.UTF_8);
+        if (source.indexOf('\0') >= 0) {
+            System.err.println("ntgate run: " + file + ": not a text file (it contains NUL bytes)");
             return 2;
         }
         PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false);
@@ -84,6 +105,32 @@ public final class RunCommand implements Callable<Integer> {
             sys = NtSystem.boot(source, file.toString(), o);
         } catch (NtSystem.LoadError e) {
             System.err.println(e.getMessage());
+            return 2;
+        }
+        return execute(sys, trace.contains("syscalls"), trace.contains("gate"), maxInsns, out, err);
+    }
+
+    private int runPe(byte[] raw, String name) {
+        PeLoader loader;
+        try {
+            loader = PeLoader.of(raw, name, imageBase);
+        } catch (PeFormatException e) {
+            System.err.println("ntgate run: " + file + ": " + e.getMessage());
+            return 2;
+        }
+        PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false);
+        PrintStream err = new PrintStream(new BufferedOutputStream(System.err, 1 << 16), false);
+        NtSystem.Options o = new NtSystem.Options();
+        o.int2e = int2e;
+        o.commandLine = file.toString();
+        o.stdout = out;
+        o.stderr = err;
+        o.stdin = System.in;
+        NtSystem sys;
+        try {
+            sys = NtSystem.boot(loader, file.toString(), o);
+        } catch (NtSystem.LoadError e) {
+            System.err.println("ntgate run: " + file + ": " + e.getMessage());
             return 2;
         }
         return execute(sys, trace.contains("syscalls"), trace.contains("gate"), maxInsns, out, err);

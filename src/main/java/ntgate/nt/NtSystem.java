@@ -53,6 +53,10 @@ public final class NtSystem {
     public static final int USER_STACK_BASE = 0x00130000, USER_STACK_SIZE = 0x00100000;
     /** RTL_USER_PROCESS_PARAMETERS, where XP puts them. */
     public static final int PROCESS_PARAMETERS = 0x00020000;
+    /** PEB_LDR_DATA, the two LDR_DATA_TABLE_ENTRYs and their name strings (XP keeps them in the process heap). */
+    public static final int LOADER_DATA = 0x00021000;
+    /** The lowest user stack address: the stack occupies [STACK_BOTTOM, STACK_BOTTOM + reserve), as on XP. */
+    public static final int STACK_BOTTOM = 0x00030000;
     /** The console handles in the process parameters. */
     public static final int STD_INPUT = 0x0C, STD_OUTPUT = 0x10, STD_ERROR = 0x14;
 
@@ -62,7 +66,12 @@ public final class NtSystem {
     public final HostCallTable hostCalls = new HostCallTable();
     public final AsmResult kernel;
     public final AsmResult ntdll;
+    /** The assembled program when booted from a .asm source, else null. */
     public final AsmResult program;
+    /** The program image as mapped (from a PE file or the assembled program). */
+    public final ProgramImage image;
+    /** The user stack: TEB.NtTib.StackBase and the size below it (the whole reserve is committed). */
+    public final int userStackBase, userStackSize;
     public final Options options;
     /** The kernel objects, handles, APC queue and process state that host routines keep. */
     public final Kernel k;
@@ -75,6 +84,8 @@ public final class NtSystem {
         public java.io.OutputStream stdout = System.out;
         public java.io.OutputStream stderr = System.err;
         public InputStream stdin = InputStream.nullInputStream();
+        /** Load the program image here instead of its preferred base (forces base relocation); null = preferred. */
+        public Integer imageBase;
     }
 
     /** The program could not be built: one line per error, ready for the user. */
@@ -90,10 +101,20 @@ public final class NtSystem {
      * @throws LoadError when the program does not assemble or has no code
      */
     public static NtSystem boot(String programSource, String fileName, Options options) throws LoadError {
-        return new NtSystem(programSource, fileName, options);
+        return new NtSystem(programSource, null, fileName, options);
     }
 
-    private NtSystem(String programSource, String fileName, Options options) throws LoadError {
+    /**
+     * Boots the machine with a program image (a loaded PE file): nothing of the machine is visible before the
+     * image has loaded, so a load error leaves no half-started process.
+     *
+     * @throws LoadError when the image cannot be placed, relocated or bound
+     */
+    public static NtSystem boot(ProgramImage.Source image, String fileName, Options options) throws LoadError {
+        return new NtSystem(null, image, fileName, options);
+    }
+
+    private NtSystem(String programSource, ProgramImage.Source source, String fileName, Options options) throws LoadError {
         this.options = options;
         PhysicalMemory phys = new PhysicalMemory(PHYSICAL_SIZE);
         this.cpu = new Cpu(phys);
@@ -118,20 +139,76 @@ public final class NtSystem {
         };
         this.kernel = assembleSystem(kernelSource, "ntoskrnl.asm", Nt.NTOSKRNL_BASE, kres);
 
-        AsmOptions.Resolver pres = name -> {
-            Long v = ntdll.globals().contains(name) ? ntdll.symbols().get(name) : null;
-            return v == null ? OptionalLong.empty() : OptionalLong.of(v);
-        };
-        AsmResult p = Assembler.assemble(programSource, fileName,
-                AsmOptions.defaults().withBase(Nt.IMAGE_BASE).withResolver(pres));
-        if (!p.ok()) {
-            StringBuilder sb = new StringBuilder();
-            for (AsmError e : p.errors()) sb.append(sb.length() == 0 ? "" : "\n").append(e);
-            throw new LoadError(sb.toString());
+        Map<String, Integer> exports = new LinkedHashMap<>();
+        for (String g : ntdll.globals()) {
+            Long v = ntdll.symbols().get(g);
+            if (v != null) exports.put(g, (int) (long) v);
         }
-        if (p.text().length == 0) throw new LoadError(fileName + ": the program has no code (.text is empty)");
-        this.program = p;
+        if (source == null) {
+            AsmOptions.Resolver pres = name -> {
+                Integer v = exports.get(name);
+                return v == null ? OptionalLong.empty() : OptionalLong.of(Integer.toUnsignedLong(v));
+            };
+            AsmResult p = Assembler.assemble(programSource, fileName,
+                    AsmOptions.defaults().withBase(Nt.IMAGE_BASE).withResolver(pres));
+            if (!p.ok()) {
+                StringBuilder sb = new StringBuilder();
+                for (AsmError e : p.errors()) sb.append(sb.length() == 0 ? "" : "\n").append(e);
+                throw new LoadError(sb.toString());
+            }
+            if (p.text().length == 0) throw new LoadError(fileName + ": the program has no code (.text is empty)");
+            this.program = p;
+            source = asmImage(p);
+        } else {
+            this.program = null;
+        }
+        int reserve = source.stackReserve();
+        if (reserve <= 0 || reserve > 16 << 20) {
+            throw new LoadError(String.format(Locale.ROOT, "stack reserve 0x%X is not between 1 and 16 MiB", reserve));
+        }
+        this.userStackSize = reserve;
+        this.userStackBase = STACK_BOTTOM + reserve;
+        long ntdllEnd = ntdll.base();
+        for (AsmSection sec : ntdll.sections()) ntdllEnd = Math.max(ntdllEnd, sec.end());
+        long[][] taken = {
+            {0, 0x10000},                                           // the first 64 KiB are never allocated
+            {PROCESS_PARAMETERS, STACK_BOTTOM},                      // process parameters, loader data
+            {STACK_BOTTOM, Integer.toUnsignedLong(userStackBase)},
+            {ntdll.base(), (ntdllEnd + 0xFFFF) & ~0xFFFFL},
+            {Nt.TEB_ADDRESS, 0x80000000L},                           // TEB, PEB, shared data, the probe page
+        };
+        ProgramImage.Placement free = (b, size) -> {
+            long lo = Integer.toUnsignedLong(b), hi = lo + Integer.toUnsignedLong(size);
+            if (hi > Nt.TEB_ADDRESS) return false;
+            for (long[] t : taken) if (lo < t[1] && t[0] < hi) return false;
+            return true;
+        };
+        this.image = source.load(java.util.Collections.unmodifiableMap(exports), free);
         build();
+    }
+
+    /** The assembled program as an image: every section writable (the .asm program is its own loader). */
+    private static ProgramImage.Source asmImage(AsmResult p) {
+        return (exports, placement) -> {
+            long lo = p.base(), hi = lo;
+            for (AsmSection sec : p.sections()) hi = Math.max(hi, sec.end());
+            byte[] mem = new byte[(int) (((hi - lo) + 0xFFF) & ~0xFFFL)];
+            List<ProgramImage.Range> ranges = new java.util.ArrayList<>();
+            for (AsmSection sec : p.sections()) {
+                if (sec.size() == 0) continue;
+                if (!sec.nobits()) System.arraycopy(sec.bytes(), 0, mem, (int) (sec.address() - lo), sec.bytes().length);
+                int start = (int) ((sec.address() - lo) & ~0xFFFL);
+                int end = (int) (((sec.end() - lo) + 0xFFF) & ~0xFFFL);
+                ranges.add(new ProgramImage.Range(sec.name(), start, end - start, true, sec.name().equals(".text")));
+            }
+            int entry = (int) p.symbol("start").orElse(p.section(".text").address());
+            Map<String, Long> syms = new LinkedHashMap<>();
+            for (Map.Entry<String, Long> e : p.symbols().entrySet()) {
+                if (e.getKey().indexOf('.') < 0 && e.getValue() >= lo && e.getValue() < hi) syms.put(e.getKey(), e.getValue());
+            }
+            return new ProgramImage("program", (int) lo, mem, List.copyOf(ranges), entry, USER_STACK_SIZE, USER_STACK_SIZE,
+                    false, syms);
+        };
     }
 
     /**
@@ -187,7 +264,7 @@ public final class NtSystem {
         // Paging first, so that everything below is written through the MMU at its virtual address.
         mapImage(kernel, K_RW, K_RW);
         mapImage(ntdll, U_RO, U_RW);
-        mapImage(program, U_RW, U_RW);   // the .asm program's sections are writable: it is its own loader
+        mapProgram();
         pages.mapNew(GDT_BASE, 0x1000, K_RW);
         pages.mapNew(Nt.KGDT_TSS_BASE, 0x3000, K_RW);
         pages.mapNew(Nt.KIP0PCRADDRESS, 0x1000, K_RW);
@@ -198,8 +275,9 @@ public final class NtSystem {
         pages.mapNew(POOL_BASE, POOL_SIZE, K_RW);
         pages.mapNew(Nt.TEB_ADDRESS, 0x1000, U_RW);
         pages.mapNew(Nt.PEB_ADDRESS, 0x1000, U_RW);
-        pages.mapNew(USER_STACK_BASE - USER_STACK_SIZE, USER_STACK_SIZE, U_RW);
+        pages.mapNew(userStackBase - userStackSize, userStackSize, U_RW);
         pages.mapNew(PROCESS_PARAMETERS, 0x1000, U_RW);
+        pages.mapNew(LOADER_DATA, 0x1000, U_RW);
         k.vm.reserveSystemRegions();
 
         st.cr3 = pages.cr3();
@@ -269,9 +347,33 @@ public final class NtSystem {
         }
     }
 
+    /**
+     * Maps the program's ranges: user pages, writable only where the section says so (IMAGE_SCN_MEM_WRITE); a page
+     * two ranges share gets the more permissive protection.
+     */
+    private void mapProgram() {
+        for (ProgramImage.Range r : image.ranges()) {
+            long flags = r.writable() ? U_RW : U_RO;
+            for (int off = r.rva(); off < r.rva() + r.size(); off += 0x1000) {
+                int va = image.base() + off;
+                long pte = pages.pte(va);
+                if ((pte & PageTables.P) != 0) {
+                    if (r.writable()) pages.protect(va, pte & 0xFFF & ~0x60L | flags);
+                    continue;
+                }
+                pages.mapNew(va, 0x1000, flags);
+            }
+        }
+    }
+
     /** Copies section bytes through the page tables (the user images are read-only to the CPU). */
     private void loadImages() {
-        for (AsmResult r : List.of(kernel, ntdll, program)) {
+        byte[] mem = image.memory();
+        for (int off = 0; off < mem.length; off += 0x1000) {
+            if (pages.translate(image.base() + off) < 0) continue;
+            for (int i = 0; i < 0x1000 && off + i < mem.length; i++) writePhysical(image.base() + off + i, mem[off + i]);
+        }
+        for (AsmResult r : List.of(kernel, ntdll)) {
             for (AsmSection s : r.sections()) {
                 if (s.nobits()) continue;
                 byte[] b = s.bytes();
@@ -417,16 +519,18 @@ public final class NtSystem {
         Struct teb = Layouts.TEB;
         int tb = Nt.TEB_ADDRESS;
         bootPut(teb, tb, "NtTib.ExceptionList", Nt.EXCEPTION_CHAIN_END);
-        bootPut(teb, tb, "NtTib.StackBase", USER_STACK_BASE);
-        bootPut(teb, tb, "NtTib.StackLimit", USER_STACK_BASE - USER_STACK_SIZE);
+        bootPut(teb, tb, "NtTib.StackBase", userStackBase);
+        bootPut(teb, tb, "NtTib.StackLimit", userStackBase - userStackSize);
         bootPut(teb, tb, "NtTib.Self", tb);
         bootPut(teb, tb, "ClientId.UniqueProcess", Kernel.PROCESS_ID);
         bootPut(teb, tb, "ClientId.UniqueThread", Kernel.THREAD_ID);
         bootPut(teb, tb, "ProcessEnvironmentBlock", Nt.PEB_ADDRESS);
-        bootPut(teb, tb, "DeallocationStack", USER_STACK_BASE - USER_STACK_SIZE);
+        bootPut(teb, tb, "DeallocationStack", userStackBase - userStackSize);
 
         Struct peb = Layouts.PEB;
-        bootPut(peb, Nt.PEB_ADDRESS, "ImageBaseAddress", Nt.IMAGE_BASE);
+        bootPut(peb, Nt.PEB_ADDRESS, "ImageBaseAddress", image.base());
+        bootPut(peb, Nt.PEB_ADDRESS, "Ldr", LOADER_DATA);
+        buildLoaderData();
         bootPut(peb, Nt.PEB_ADDRESS, "ProcessParameters", PROCESS_PARAMETERS);
         Struct pp = Layouts.RTL_USER_PROCESS_PARAMETERS;
         bootPut(pp, PROCESS_PARAMETERS, "MaximumLength", pp.size());
@@ -447,11 +551,12 @@ public final class NtSystem {
         Struct f = Layouts.KTRAP_FRAME;
         int frame = INITIAL_STACK - Nt.INITIAL_TRAP_FRAME_BIAS;
         k.initialTrapFrame = frame;
-        int entry = (int) program.symbol("start").orElse(program.section(".text").address());
+        // With TLS callbacks, ntdll's LdrpCallTlsInitializers runs them and then jumps to the entry point.
+        int entry = image.tlsCallbacks() ? ntdllSymbol("LdrpCallTlsInitializers") : image.entry();
         bootPut(f, frame, "DbgArgMark", Nt.TRAP_FRAME_MARKER);
         bootPut(f, frame, "SegCs", Nt.USER_CS);
         bootPut(f, frame, "HardwareSegSs", Nt.USER_DS);
-        bootPut(f, frame, "HardwareEsp", USER_STACK_BASE);
+        bootPut(f, frame, "HardwareEsp", userStackBase);
         bootPut(f, frame, "EFlags", 0x202);
         bootPut(f, frame, "Eip", ntdllSymbol("RtlUserThreadStart"));
         bootPut(f, frame, "Eax", entry);
@@ -464,6 +569,66 @@ public final class NtSystem {
         bootPut(f, frame, "PreviousPreviousMode", Nt.UserMode);
         bootPut(kt, t, "TrapFrame", frame);
         bootPut(kt, t, "KernelStack", frame);
+    }
+
+    /**
+     * PEB.Ldr: PEB_LDR_DATA and one LDR_DATA_TABLE_ENTRY each for the program and ntdll, linked in load order
+     * (program, ntdll), memory order (the same) and initialization order (ntdll only: an EXE is not initialized
+     * as a DLL), as LdrpInitializeProcess leaves them on XP.
+     */
+    private void buildLoaderData() {
+        Struct ld = Layouts.PEB_LDR_DATA, le = Layouts.LDR_DATA_TABLE_ENTRY;
+        int data = LOADER_DATA;
+        int exe = data + 0x40, nt = exe + 0x60;
+        int strings = nt + 0x60;
+        long ntdllEnd = ntdll.base();
+        for (AsmSection sec : ntdll.sections()) ntdllEnd = Math.max(ntdllEnd, sec.end());
+        String exeFull = options.commandLine.split(" ")[0];
+        String[][] names = {{exeFull, image.name()}, {"C:\\WINDOWS\\system32\\ntdll.dll", "ntdll.dll"}};
+        int[] entries = {exe, nt};
+        int[] bases = {image.base(), (int) ntdll.base()};
+        int[] sizes = {image.memory().length, (int) (((ntdllEnd - ntdll.base()) + 0xFFF) & ~0xFFFL)};
+        int[] eps = {image.entry(), 0};
+        bootPut(ld, data, "Length", ld.size());
+        bootPut(ld, data, "Initialized", 1);
+        for (int i = 0; i < 2; i++) {
+            int e = entries[i];
+            bootPut(le, e, "DllBase", bases[i]);
+            bootPut(le, e, "EntryPoint", eps[i]);
+            bootPut(le, e, "SizeOfImage", sizes[i]);
+            bootPut(le, e, "LoadCount", 0xFFFF);                 // static imports are never unloaded
+            bootPut(le, e, "TlsIndex", 0);
+            for (int k = 0; k < 2; k++) {
+                byte[] u = names[i][k].getBytes(StandardCharsets.UTF_16LE);
+                int len = Math.min(u.length, 0x1FE);
+                for (int j = 0; j < len; j++) writePhysical(strings + j, u[j]);
+                writePhysical(strings + len, 0);
+                writePhysical(strings + len + 1, 0);
+                int us = e + le.offset(k == 0 ? "FullDllName" : "BaseDllName");
+                writePhysical32(us, len | ((len + 2) << 16));
+                writePhysical32(us + 4, strings);
+                strings += (len + 2 + 3) & ~3;
+            }
+        }
+        link(data + ld.offset("InLoadOrderModuleList"), le.offset("InLoadOrderLinks"), exe, nt);
+        link(data + ld.offset("InMemoryOrderModuleList"), le.offset("InMemoryOrderLinks"), exe, nt);
+        link(data + ld.offset("InInitializationOrderModuleList"), le.offset("InInitializationOrderLinks"), nt);
+        // The program's initialization-order links point at themselves: it is on no list.
+        int self = exe + le.offset("InInitializationOrderLinks");
+        writePhysical32(self, self);
+        writePhysical32(self + 4, self);
+    }
+
+    /** Builds a circular LIST_ENTRY list: head, then the entries' links at {@code linkOffset}, in order. */
+    private void link(int head, int linkOffset, int... entries) {
+        int n = entries.length;
+        int[] nodes = new int[n + 1];
+        nodes[0] = head;
+        for (int i = 0; i < n; i++) nodes[i + 1] = entries[i] + linkOffset;
+        for (int i = 0; i <= n; i++) {
+            writePhysical32(nodes[i], nodes[(i + 1) % (n + 1)]);          // Flink
+            writePhysical32(nodes[i] + 4, nodes[(i + n) % (n + 1)]);      // Blink
+        }
     }
 
     // ---- running ---------------------------------------------------------------------------------------------
@@ -503,14 +668,12 @@ public final class NtSystem {
                 AsmResult r = e.getValue();
                 long hi = r.base();
                 for (AsmSection sec : r.sections()) hi = Math.max(hi, sec.end());
-                imageEnds.put(r.base(), hi);
-                for (Map.Entry<String, Long> sym : r.symbols().entrySet()) {
-                    String n = sym.getKey();
-                    long v = sym.getValue();
-                    if (n.indexOf('.') >= 0 || v < r.base() || v >= hi) continue;   // locals, equ constants
-                    symbolIndex.merge(v, e.getKey() + "!" + n, (a, b) -> a.compareTo(b) <= 0 ? a : b);
-                }
+                indexSymbols(e.getKey(), r.base(), hi, r.symbols());
             }
+            String module = image.name();
+            int dot = module.lastIndexOf('.');
+            if (dot > 0) module = module.substring(0, dot);
+            indexSymbols(module, Integer.toUnsignedLong(image.base()), image.end(), image.symbols());
         }
         long a = Integer.toUnsignedLong(address);
         Map.Entry<Long, Long> img = imageEnds.floorEntry(a);
@@ -521,16 +684,26 @@ public final class NtSystem {
         return java.util.Optional.of(off == 0 ? e.getValue() : e.getValue() + String.format(Locale.ROOT, "+0x%x", off));
     }
 
+    private void indexSymbols(String module, long lo, long hi, Map<String, Long> symbols) {
+        imageEnds.put(lo, hi);
+        for (Map.Entry<String, Long> sym : symbols.entrySet()) {
+            String n = sym.getKey();
+            long v = sym.getValue();
+            if (n.indexOf('.') >= 0 || v < lo || v >= hi) continue;   // locals, equ constants
+            symbolIndex.merge(v, module + "!" + n, (a, b) -> a.compareTo(b) <= 0 ? a : b);
+        }
+    }
+
     /** {@link #symbolAt} or the address in hex. */
     public String symbolize(int address) {
         return symbolAt(address).orElse(String.format(Locale.ROOT, "%08x", address));
     }
 
+    /** The system's assembled images (nt, ntdll); the program is {@link #image}. */
     public Map<String, AsmResult> images() {
         Map<String, AsmResult> m = new LinkedHashMap<>();
         m.put("nt", kernel);
         m.put("ntdll", ntdll);
-        m.put("program", program);
         return m;
     }
 }

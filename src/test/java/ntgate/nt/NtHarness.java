@@ -59,7 +59,7 @@ public final class NtHarness {
     }
 
     public int symbol(String name) {
-        Long v = sys.program.symbols().get(name);
+        Long v = sys.image.symbols().get(name);
         if (v == null) throw new AssertionError("no symbol " + name);
         return (int) (long) v;
     }

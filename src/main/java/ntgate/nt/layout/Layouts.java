@@ -457,12 +457,47 @@ public final class Layouts {
             .ptr(0x14, "InheritedFromUniqueProcessId", "")
             .build();
 
+    /**
+     * PEB_LDR_DATA, XP (0x28 bytes; ReactOS/WRK declaration and an XP {@code dt _PEB_LDR_DATA} dump [?]: NT-FACTS
+     * gives only PEB.Ldr at 0x0C).
+     */
+    public static final Struct PEB_LDR_DATA = Struct.builder("PEB_LDR_DATA", 0x28)
+            .u32(0x00, "Length", "sizeof(PEB_LDR_DATA)")
+            .u8(0x04, "Initialized", "")
+            .ptr(0x08, "SsHandle", "")
+            .struct(0x0C, "InLoadOrderModuleList", LIST_ENTRY, "-> LDR_DATA_TABLE_ENTRY.InLoadOrderLinks")
+            .struct(0x14, "InMemoryOrderModuleList", LIST_ENTRY, "-> LDR_DATA_TABLE_ENTRY.InMemoryOrderLinks")
+            .struct(0x1C, "InInitializationOrderModuleList", LIST_ENTRY, "-> .InInitializationOrderLinks")
+            .ptr(0x24, "EntryInProgress", "")
+            .build();
+
+    /**
+     * LDR_DATA_TABLE_ENTRY, XP (0x50 bytes; offsets of an XP {@code dt _LDR_DATA_TABLE_ENTRY} dump and the WRK [?]).
+     */
+    public static final Struct LDR_DATA_TABLE_ENTRY = Struct.builder("LDR_DATA_TABLE_ENTRY", 0x50)
+            .struct(0x00, "InLoadOrderLinks", LIST_ENTRY, "")
+            .struct(0x08, "InMemoryOrderLinks", LIST_ENTRY, "")
+            .struct(0x10, "InInitializationOrderLinks", LIST_ENTRY, "")
+            .ptr(0x18, "DllBase", "")
+            .ptr(0x1C, "EntryPoint", "")
+            .u32(0x20, "SizeOfImage", "")
+            .u64(0x24, "FullDllName", "UNICODE_STRING: Length, MaximumLength, Buffer")
+            .u64(0x2C, "BaseDllName", "UNICODE_STRING: Length, MaximumLength, Buffer")
+            .u32(0x34, "Flags", "")
+            .u16(0x38, "LoadCount", "0xFFFF for static imports")
+            .u16(0x3A, "TlsIndex", "")
+            .struct(0x3C, "HashLinks", LIST_ENTRY, "")
+            .u32(0x44, "TimeDateStamp", "")
+            .ptr(0x48, "EntryPointActivationContext", "")
+            .ptr(0x4C, "PatchInformation", "")
+            .build();
+
     private static final List<Struct> ALL = List.of(
             KTRAP_FRAME, KPCR, KPRCB, KPROCESSOR_STATE, KSPECIAL_REGISTERS, KTSS, KTHREAD, ETHREAD,
             KAPC, KAPC_STATE, KPROCESS, EPROCESS, TEB, NT_TIB, PEB, CLIENT_ID, KUSER_SHARED_DATA, CONTEXT,
             FLOATING_SAVE_AREA, EXCEPTION_RECORD, KSERVICE_TABLE_DESCRIPTOR, KDESCRIPTOR, KCALLOUT_FRAME, LIST_ENTRY,
             RTL_USER_PROCESS_PARAMETERS, MEMORY_BASIC_INFORMATION, SYSTEM_BASIC_INFORMATION,
-            PROCESS_BASIC_INFORMATION);
+            PROCESS_BASIC_INFORMATION, PEB_LDR_DATA, LDR_DATA_TABLE_ENTRY);
 
     private static final Map<String, Struct> BY_NAME;
     private static final Map<String, Long> SYMBOLS;

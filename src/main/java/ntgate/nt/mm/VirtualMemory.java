@@ -3,6 +3,7 @@ package ntgate.nt.mm;
 import ntgate.asm.AsmResult;
 import ntgate.asm.AsmSection;
 import ntgate.nt.NtSystem;
+import ntgate.nt.ProgramImage;
 import ntgate.nt.layout.Nt;
 
 import java.util.Map;
@@ -44,7 +45,7 @@ public final class VirtualMemory {
 
     /** Records the ranges boot mapped: images, TEB, PEB, shared data, stack, process parameters. */
     public void reserveSystemRegions() {
-        for (AsmResult r : new AsmResult[] {sys.ntdll, sys.program}) {
+        for (AsmResult r : new AsmResult[] {sys.ntdll}) {
             if (r == null) continue;
             long lo = r.base(), hi = lo;
             for (AsmSection s : r.sections()) hi = Math.max(hi, s.end());
@@ -56,12 +57,22 @@ public final class VirtualMemory {
                 for (long a = s.address() & ~0xFFFL; a < s.end(); a += 0x1000) g.protect[(int) ((a - lo) >>> 12)] = p;
             }
         }
+        ProgramImage im = sys.image;
+        Region img = add(im.base(), im.memory().length, MEM_IMAGE, PAGE_EXECUTE_READWRITE);
+        for (ProgramImage.Range rg : im.ranges()) {
+            int p = rg.writable() ? (rg.executable() ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE)
+                    : (rg.executable() ? PAGE_EXECUTE_READ : PAGE_READONLY);
+            for (int off = rg.rva(); off < rg.rva() + rg.size() && (off >>> 12) < img.protect.length; off += 0x1000) {
+                if (img.protect[off >>> 12] == 0 || rg.writable()) img.protect[off >>> 12] = p;
+            }
+        }
         commitAll(add(Nt.TEB_ADDRESS, 0x1000, MEM_PRIVATE, PAGE_READWRITE), PAGE_READWRITE);
         commitAll(add(Nt.PEB_ADDRESS, 0x1000, MEM_PRIVATE, PAGE_READWRITE), PAGE_READWRITE);
         commitAll(add(Nt.MM_SHARED_USER_DATA_VA, 0x1000, MEM_PRIVATE, PAGE_READONLY), PAGE_READONLY);
-        commitAll(add(NtSystem.USER_STACK_BASE - NtSystem.USER_STACK_SIZE, NtSystem.USER_STACK_SIZE, MEM_PRIVATE,
-                PAGE_READWRITE), PAGE_READWRITE);
+        commitAll(add(sys.userStackBase - sys.userStackSize, sys.userStackSize, MEM_PRIVATE, PAGE_READWRITE),
+                PAGE_READWRITE);
         commitAll(add(NtSystem.PROCESS_PARAMETERS, 0x1000, MEM_PRIVATE, PAGE_READWRITE), PAGE_READWRITE);
+        commitAll(add(NtSystem.LOADER_DATA, 0x1000, MEM_PRIVATE, PAGE_READWRITE), PAGE_READWRITE);
     }
 
     private static void commitAll(Region r, int protect) {

@@ -52,8 +52,10 @@ class SingleStepOverSysenterTest {
         List<int[]> dispatched = new ArrayList<>();   // {code, address, frame.SegCs, frame.Eip, frame.EFlags}
         int[][] frame = new int[1][];
         int[] espAtSysenter = {0}, retFlags = {-1}, entries = new int[2];
-        p.at(fastCallEntry, cpu -> entries[0]++);
-        p.at(fastCallEntry2, cpu -> entries[1]++);
+        // Counted until the #DB is dispatched: the unhandled exception's second chance (NtRaiseException from
+        // KiUserExceptionDispatcher) is a later, ordinary system call.
+        p.at(fastCallEntry, cpu -> entries[0] += dispatched.isEmpty() ? 1 : 0);
+        p.at(fastCallEntry2, cpu -> entries[1] += dispatched.isEmpty() ? 1 : 0);
         p.at(h.symbol("step_sysenter"), cpu -> espAtSysenter[0] = cpu.gpr[4]);   // the sysenter
         p.at(nt(h, "KiTrap01"), cpu -> {
             int esp = cpu.gpr[4];
@@ -117,14 +119,15 @@ class SingleStepOverSysenterTest {
         assertEquals(1, entries[1], "KiFastCallEntry2 ran once");
 
         // Only the user #DB became an exception: STATUS_SINGLE_STEP at the user address, frame from ring 3, TF cleared.
-        assertEquals(1, dispatched.size(), "one exception dispatched");
+        assertTrue(dispatched.size() >= 1, "the step exception dispatched");
         int[] d = dispatched.get(0);
         assertEquals(hex(0x80000004), hex(d[0]), "STATUS_SINGLE_STEP");
         assertEquals(hex(h.symbol("back")), hex(d[1]), "ExceptionAddress");
         assertEquals(USER_CS, d[2]);
         assertEquals(hex(h.symbol("back")), hex(d[3]));
         assertEquals(0, d[4] & EFLAGS_TF, "KiTrap01 cleared TF in the frame");
-        // No user SEH in this program: the process ends with the exception code (ExceptionDispatch, until issue 6).
+        // No handler on the program's SEH chain: KiUserExceptionDispatcher raises it again (second chance) and the
+        // process ends with the exception code.
         assertEquals(hex(0x80000004), hex(h.exitStatus()));
         assertEquals(1, h.u32(h.symbol("s_status")), "the instruction after the step was not executed");
     }
