@@ -86,54 +86,78 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println("ntgate run: " + file + ": not a PE executable (no MZ signature) and not a .asm program");
             return 2;
         }
-        if (pe) return runPe(raw, name);
-        source = new String(raw, StandardCharsets.UTF_8);
-        if (source.indexOf('\0') >= 0) {
-            System.err.println("ntgate run: " + file + ": not a text file (it contains NUL bytes)");
-            return 2;
+        Booter booter;
+        if (pe) {
+            PeLoader loader;
+            try {
+                loader = PeLoader.of(raw, name, imageBase);
+            } catch (PeFormatException e) {
+                System.err.println("ntgate run: " + file + ": " + e.getMessage());
+                return 2;
+            }
+            booter = o -> NtSystem.boot(loader, file.toString(), o);
+        } else {
+            source = new String(raw, StandardCharsets.UTF_8);
+            if (source.indexOf('\0') >= 0) {
+                System.err.println("ntgate run: " + file + ": not a text file (it contains NUL bytes)");
+                return 2;
+            }
+            String src = source;
+            booter = o -> NtSystem.boot(src, file.toString(), o);
         }
         PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false);
         PrintStream err = new PrintStream(new BufferedOutputStream(System.err, 1 << 16), false);
-        NtSystem.Options o = new NtSystem.Options();
-        o.int2e = int2e;
-        o.commandLine = file.toString();
-        o.stdout = out;
-        o.stderr = err;
-        o.stdin = System.in;
+        java.io.ByteArrayOutputStream stdinSeen = new java.io.ByteArrayOutputStream();
+        NtSystem.Options o = options(out, err, new java.io.FilterInputStream(System.in) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                if (b >= 0) stdinSeen.write(b);
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) stdinSeen.write(b, off, n);
+                return n;
+            }
+        });
         NtSystem sys;
         try {
-            sys = NtSystem.boot(source, file.toString(), o);
+            sys = booter.boot(o);
         } catch (NtSystem.LoadError e) {
-            System.err.println(e.getMessage());
+            System.err.println((pe ? "ntgate run: " + file + ": " : "") + e.getMessage());
             return 2;
         }
-        return execute(sys, trace.contains("syscalls"), trace.contains("gate"), maxInsns, out, err);
+        int code = execute(sys, trace.contains("syscalls"), trace.contains("gate"), maxInsns, out, err);
+        if (sys.k.bugCheck != null) {
+            // The machine is deterministic: boot it again with the same input and record the instructions
+            // that led to the stop (no recording cost on the first run).
+            try {
+                NtSystem again = booter.boot(options(java.io.OutputStream.nullOutputStream(), java.io.OutputStream.nullOutputStream(),
+                        new java.io.ByteArrayInputStream(stdinSeen.toByteArray())));
+                System.err.print(BugCheckReport.lastInstructions(again, maxInsns));
+            } catch (NtSystem.LoadError e) {
+                // it loaded the first time
+            }
+        }
+        return code;
     }
 
-    private int runPe(byte[] raw, String name) {
-        PeLoader loader;
-        try {
-            loader = PeLoader.of(raw, name, imageBase);
-        } catch (PeFormatException e) {
-            System.err.println("ntgate run: " + file + ": " + e.getMessage());
-            return 2;
-        }
-        PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false);
-        PrintStream err = new PrintStream(new BufferedOutputStream(System.err, 1 << 16), false);
+    /** Boots the program into a fresh machine with the given options. */
+    interface Booter {
+        NtSystem boot(NtSystem.Options o) throws NtSystem.LoadError;
+    }
+
+    private NtSystem.Options options(java.io.OutputStream out, java.io.OutputStream err, java.io.InputStream in) {
         NtSystem.Options o = new NtSystem.Options();
         o.int2e = int2e;
         o.commandLine = file.toString();
         o.stdout = out;
         o.stderr = err;
-        o.stdin = System.in;
-        NtSystem sys;
-        try {
-            sys = NtSystem.boot(loader, file.toString(), o);
-        } catch (NtSystem.LoadError e) {
-            System.err.println("ntgate run: " + file + ": " + e.getMessage());
-            return 2;
-        }
-        return execute(sys, trace.contains("syscalls"), trace.contains("gate"), maxInsns, out, err);
+        o.stdin = in;
+        return o;
     }
 
     /** Runs a booted machine with the chosen tracers and reports how it ended; returns the exit code. */
