@@ -297,7 +297,10 @@ public final class Kernel {
         }
         byte[] data;
         try {
-            data = sys.options.stdin.readNBytes(Math.max(0, Math.min(length, 1 << 20)));
+            // One read, as a console read returns what one line (or one pipe write) delivered.
+            byte[] tmp = new byte[Math.max(0, Math.min(length, 1 << 20))];
+            int n = tmp.length == 0 ? 0 : sys.options.stdin.read(tmp, 0, tmp.length);
+            data = n <= 0 ? new byte[0] : java.util.Arrays.copyOf(tmp, n);
         } catch (IOException e) {
             return NtStatus.STATUS_UNSUCCESSFUL;
         }
