@@ -32,8 +32,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {
-            "Boot the XP SP3 kernel, run a bundled program that makes system calls through SYSENTER and INT 2Eh,",
-            "and show one round trip (NtTestAlert) as an annotated instruction trace plus the KTRAP_FRAME it built."})
+            "Boot the XP SP3 kernel and run a bundled program that makes system calls through SYSENTER and INT 2Eh.",
+            "Then show one round trip (NtTestAlert) as an annotated instruction trace, and the KTRAP_FRAME it built."})
 public final class DemoCommand implements Callable<Integer> {
     static final String RESOURCE = "/ntgate/demo/demo.asm";
     /** The call shown in full: the first NtTestAlert, which finds nothing pending. */
