@@ -2,6 +2,7 @@ package ntgate.cli;
 
 import ntgate.cpu.Cpu;
 import ntgate.cpu.FlatMachine;
+import ntgate.nt.NtSystem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,6 +30,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--only", description = "Run only the workloads whose name contains this text.")
     String only;
+
+    @Option(names = "--calls", description = "System calls per measured run of the gate workloads (default ${DEFAULT-VALUE}).",
+            defaultValue = "2000000")
+    int calls;
 
     /** A workload: code bytes run at the flat machine's code base; {@code unit} says how to report it. */
     record Workload(String name, String what, byte[] code, int insnsPerIter, long bytesPerIter, int divisor) {
@@ -62,9 +67,29 @@ public final class BenchCommand implements Callable<Integer> {
             System.err.println("ntgate bench: --insns and --runs must be positive");
             return 2;
         }
+        if (calls <= 0) {
+            System.err.println("ntgate bench: --calls must be positive");
+            return 2;
+        }
         List<String> rows = new ArrayList<>();
         StringBuilder js = new StringBuilder("{\"machine\":").append(Json.quote(machine())).append(",\"workloads\":{");
         boolean first = true;
+        for (GateWorkload g : GATE_WORKLOADS) {
+            if (only != null && !g.name().contains(only)) continue;
+            String row;
+            try {
+                row = gate(g, js, first);
+            } catch (NtSystem.LoadError e) {
+                System.err.println("ntgate bench: " + e.getMessage());
+                return 70;
+            }
+            if (row == null) {
+                System.err.println("ntgate bench: " + g.name() + ": the guest loop did not finish");
+                return 70;
+            }
+            rows.add(row);
+            first = false;
+        }
         for (Workload w : workloads()) {
             if (only != null && !w.name().contains(only)) continue;
             double[] mips = new double[runs];
@@ -97,10 +122,73 @@ public final class BenchCommand implements Callable<Integer> {
         if (json) {
             System.out.println(js);
         } else {
-            System.out.println("ntgate bench (" + machine() + "; median of " + runs + " runs of " + insns + " instructions)");
+            System.out.println("ntgate bench (" + machine() + "; median of " + runs + " runs of " + insns
+                    + " instructions, or " + calls + " system calls for the gate workloads)");
             rows.forEach(System.out::println);
         }
         return 0;
+    }
+
+    /** A system-call workload: NtTestAlert (nothing pending) in a counted loop, through the real gate. */
+    record GateWorkload(String name, String what, boolean int2e) {}
+
+    static final List<GateWorkload> GATE_WORKLOADS = List.of(
+            new GateWorkload("gate-sysenter", "NtTestAlert round trips via ntdll, SYSENTER/SYSEXIT", false),
+            new GateWorkload("gate-int2e", "NtTestAlert round trips via ntdll, INT 2Eh/IRETD", true));
+
+    /** The guest loop: ESI counts the calls down; the process ends with status 0 when it reaches zero. */
+    public static String gateProgram(int calls) {
+        return "extern NtTestAlert\nsection .text\nglobal start\nstart:\n"
+                + "    mov esi, " + calls + "\n"
+                + "again:\n    call NtTestAlert\n    dec esi\n    jnz again\n    xor eax, eax\n    ret\n";
+    }
+
+    private NtSystem bootGate(GateWorkload g, int n) throws NtSystem.LoadError {
+        NtSystem.Options o = new NtSystem.Options();
+        o.int2e = g.int2e();
+        o.commandLine = g.name();
+        o.stdout = java.io.OutputStream.nullOutputStream();
+        o.stderr = java.io.OutputStream.nullOutputStream();
+        return NtSystem.boot(gateProgram(n), g.name() + ".asm", o);
+    }
+
+    /** Runs one gate workload (warm-up, then --runs measured runs on fresh machines); null if the loop never ended. */
+    private String gate(GateWorkload g, StringBuilder js, boolean first) throws NtSystem.LoadError {
+        long budget = 1_000L * calls + 10_000_000L;
+        NtSystem warm = bootGate(g, Math.min(calls, 1_000_000));
+        if (warm.run(budget) != NtSystem.End.EXITED) return null;
+        double[] rate = new double[runs];
+        double[] mips = new double[runs];
+        long insnsPerCall = 0;
+        // Thread CPU time as well as wall time: on a loaded machine the wall figure measures the other processes too.
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        boolean cpuTime = mx.isCurrentThreadCpuTimeSupported();
+        double[] cpuRate = new double[runs];
+        for (int r = 0; r < runs; r++) {
+            NtSystem sys = bootGate(g, calls);
+            long i0 = sys.cpu.icount;
+            long c0 = cpuTime ? mx.getCurrentThreadCpuTime() : 0;
+            long t0 = System.nanoTime();
+            NtSystem.End end = sys.run(budget);
+            long dt = System.nanoTime() - t0;
+            long dc = cpuTime ? mx.getCurrentThreadCpuTime() - c0 : dt;
+            if (end != NtSystem.End.EXITED) return null;
+            long insns = sys.cpu.icount - i0;
+            insnsPerCall = Math.round((double) insns / calls);
+            rate[r] = calls / (dt / 1e9);
+            mips[r] = insns / (dt / 1e3);
+            cpuRate[r] = calls / (Math.max(dc, 1) / 1e9);
+        }
+        Arrays.sort(rate);
+        Arrays.sort(mips);
+        Arrays.sort(cpuRate);
+        double med = rate[runs / 2], medMips = mips[runs / 2], medCpu = cpuRate[runs / 2];
+        if (!first) js.append(',');
+        js.append(String.format(Locale.ROOT, "\"%s\":{\"roundTripsPerSecond\":%.0f,\"roundTripsPerCpuSecond\":%.0f,"
+                + "\"MIPS\":%.1f,\"insnsPerRoundTrip\":%d,\"runs\":%d,\"calls\":%d}",
+                g.name(), med, medCpu, medMips, insnsPerCall, runs, calls));
+        return String.format(Locale.ROOT, "%-13s %8.1f MIPS %10.0f round trips/s (%.0f per CPU second; %d insns each)   %s",
+                g.name(), medMips, med, medCpu, insnsPerCall, g.what());
     }
 
     private static void load(Cpu cpu, Workload w) {

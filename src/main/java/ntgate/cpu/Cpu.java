@@ -185,8 +185,10 @@ public final class Cpu {
     /** Linear address for a read of {@code size} bytes at {@code seg:off}, after the limit and type checks. */
     public int linRead(int seg, int off, int size) {
         int rel = off - segLo[seg];
-        if ((segOk[seg] & SEG_READ) == 0 || Integer.compareUnsigned(rel, segSpan[seg]) > 0
-                || Integer.compareUnsigned(rel + size - 1, segSpan[seg]) > 0) {
+        int span = segSpan[seg];
+        // A span of 0xFFFFFFFF (a flat segment) holds every offset: the common case takes one compare.
+        if ((segOk[seg] & SEG_READ) == 0 || span != -1 && (Integer.compareUnsigned(rel, span) > 0
+                || Integer.compareUnsigned(rel + size - 1, span) > 0)) {
             throw segFault(seg);
         }
         return st.segBase[seg] + off;
@@ -195,8 +197,10 @@ public final class Cpu {
     /** Linear address for a write of {@code size} bytes at {@code seg:off}, after the limit and type checks. */
     public int linWrite(int seg, int off, int size) {
         int rel = off - segLo[seg];
-        if ((segOk[seg] & SEG_WRITE) == 0 || Integer.compareUnsigned(rel, segSpan[seg]) > 0
-                || Integer.compareUnsigned(rel + size - 1, segSpan[seg]) > 0) {
+        int span = segSpan[seg];
+        // A span of 0xFFFFFFFF (a flat segment) holds every offset: the common case takes one compare.
+        if ((segOk[seg] & SEG_WRITE) == 0 || span != -1 && (Integer.compareUnsigned(rel, span) > 0
+                || Integer.compareUnsigned(rel + size - 1, span) > 0)) {
             throw segFault(seg);
         }
         return st.segBase[seg] + off;
@@ -467,7 +471,8 @@ public final class Cpu {
         Insn in = cp == null ? null : cp[lin & 0xFFF];
         if (in == null) in = decodeAt(lin);
         // CS limit: every byte of the instruction must be within it (SDM Vol.3A 5.3).
-        if (Integer.compareUnsigned(eip + in.len - 1, segSpan[Seg.CS]) > 0 || Integer.compareUnsigned(eip, segSpan[Seg.CS]) > 0) {
+        int span = segSpan[Seg.CS];
+        if (span != -1 && (Integer.compareUnsigned(eip + in.len - 1, span) > 0 || Integer.compareUnsigned(eip, span) > 0)) {
             throw new CpuFault(CpuFault.GP, 0);
         }
         return in;
@@ -534,7 +539,7 @@ public final class Cpu {
         final CpuState st = this.st;
         while (icount < end) {
             int eip = st.eip;
-            if (Integer.compareUnsigned(eip - rangeLo, rangeLen) >= 0 && rangeLen != -1) return Stop.LEFT_RANGE;
+            if (rangeLen != -1 && Integer.compareUnsigned(eip - rangeLo, rangeLen) >= 0) return Stop.LEFT_RANGE;
             if (((st.flagsRest & ATTN_FLAGS) | attention) != 0) {
                 Stop s = stepDebug(eip);
                 if (s != null) return s;
@@ -562,7 +567,7 @@ public final class Cpu {
         final CpuState st = this.st;
         while (icount < end) {
             int eip = st.eip;
-            if (Integer.compareUnsigned(eip - rangeLo, rangeLen) >= 0 && rangeLen != -1) return Stop.LEFT_RANGE;
+            if (rangeLen != -1 && Integer.compareUnsigned(eip - rangeLo, rangeLen) >= 0) return Stop.LEFT_RANGE;
             if (((st.flagsRest & ATTN_FLAGS) | attention) != 0) {
                 Stop s = stepDebug(eip);
                 if (s != null) return s;

@@ -88,14 +88,19 @@ public final class Kernel {
         return mem.u32(cpu.gpr[4] + 4 + 4 * i);
     }
 
+    // Offsets read on every system call, looked up once (a layout lookup by name is a hash-map probe).
+    private static final int PCR_CURRENT_THREAD = Layouts.KPCR.offset("PrcbData.CurrentThread");
+    private static final int KTHREAD_PREVIOUS_MODE = Layouts.KTHREAD.offset("PreviousMode");
+    private static final int KTHREAD_ALERTED = Layouts.KTHREAD.offset("Alerted");
+
     /** KPRCB.CurrentThread. */
     public int currentThread() {
-        return mem.u32(Nt.KIP0PCRADDRESS + Layouts.KPCR.offset("PrcbData.CurrentThread"));
+        return mem.u32(Nt.KIP0PCRADDRESS + PCR_CURRENT_THREAD);
     }
 
     /** KTHREAD.PreviousMode of the current thread. */
     public int previousMode() {
-        return mem.get(Layouts.KTHREAD, currentThread(), "PreviousMode");
+        return mem.u8(Integer.toUnsignedLong(currentThread() + KTHREAD_PREVIOUS_MODE));
     }
 
     /** A service body: returns its NTSTATUS. */
@@ -229,7 +234,7 @@ public final class Kernel {
     int testAlert(int mode) {
         int thread = currentThread();
         Struct kt = Layouts.KTHREAD;
-        int alerted = thread + kt.offset("Alerted") + mode;
+        int alerted = thread + KTHREAD_ALERTED + mode;
         if (mem.u8(alerted) != 0) {
             mem.w8(alerted, 0);
             return NtStatus.STATUS_ALERTED;
