@@ -40,7 +40,13 @@ public final class Cpu {
     private Insn[] fetchPage;
     private int fetchPhysPage;
     private final byte[] codeMode;
-    private final Insn crossInsn = new Insn();
+    private static final int CROSS_SLOTS = 64;
+    private final int[] crossLin = new int[CROSS_SLOTS], crossPhys = new int[CROSS_SLOTS], crossPhys2 = new int[CROSS_SLOTS];
+    private final byte[] crossMode = new byte[CROSS_SLOTS];
+    private final Insn[] crossInsn = new Insn[CROSS_SLOTS];
+    {
+        java.util.Arrays.fill(crossLin, -1);
+    }
 
     /** Why {@link #run} returned. */
     public enum Stop { BUDGET, FAULT, HALT, BREAK, LEFT_RANGE, TRIPLE_FAULT, SHUTDOWN }
@@ -404,6 +410,7 @@ public final class Cpu {
     /** Drops the decoded instructions of a physical page (it was written). */
     private void invalidateCodePage(int physicalPage) {
         codePages[physicalPage] = null;
+        java.util.Arrays.fill(crossLin, -1);   // rare: any code write drops the page-crossing instructions
         if (physicalPage == fetchPhysPage) resetFetch();
     }
 
@@ -415,6 +422,7 @@ public final class Cpu {
                 mmu.unmarkCode(p);
             }
         }
+        java.util.Arrays.fill(crossLin, -1);
         resetFetch();
     }
 
@@ -512,9 +520,30 @@ public final class Cpu {
         fetchBase = lin;
         boolean mode32 = st.code32();
         if ((lin & 0xFFF) > 0x1000 - Decoder.MAX_LEN) {
-            // The instruction may cross into the next page: decode it into the scratch record, uncached.
-            Decoder.decodeInto(crossInsn, fetcher, mode32);
-            if ((lin & 0xFFF) + crossInsn.len > 0x1000) return crossInsn;
+            // An instruction that crosses into the next page lives in a small cache of its own, valid while both
+            // pages translate to the physical pages it was decoded from (both are marked as code, so a write to
+            // either drops it) and the code size is the same.
+            int slot = (lin >>> 12) & (CROSS_SLOTS - 1);
+            if (crossLin[slot] == lin && crossPhys[slot] == fetchPhysPage && crossMode[slot] == (mode32 ? 2 : 1)) {
+                Insn c = crossInsn[slot];
+                long p2 = mmu.translateFetch(lin + c.len - 1);
+                if ((int) (p2 >>> 12) == crossPhys2[slot]) return c;
+            }
+            Insn c = new Insn();
+            Decoder.decodeInto(c, fetcher, mode32);
+            if ((lin & 0xFFF) + c.len > 0x1000) {
+                long p2 = mmu.translateFetch(lin + c.len - 1);
+                int pp2 = (int) (p2 >>> 12);
+                if (fetchPage != null && pp2 >= 0 && pp2 < codePages.length) {
+                    mmu.markCode(pp2);
+                    crossLin[slot] = lin;
+                    crossPhys[slot] = fetchPhysPage;
+                    crossPhys2[slot] = pp2;
+                    crossMode[slot] = (byte) (mode32 ? 2 : 1);
+                    crossInsn[slot] = c;
+                }
+                return c;
+            }
         }
         Insn in = Decoder.decode(fetcher, mode32);
         if (fetchPage != null) fetchPage[lin & 0xFFF] = in;
