@@ -1,14 +1,11 @@
 package ntgate.bare;
 
 import ntgate.asm.AsmResult;
-import ntgate.cli.Main;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,21 +24,12 @@ class BareTest {
 
     record Run(int exit, String out, String err) {}
 
-    static synchronized Run bare(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            String[] a = new String[args.length + 1];
-            a[0] = "bare";
-            System.arraycopy(args, 0, a, 1, args.length);
-            int rc = Main.execute(a);
-            return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static Run bare(String... args) {
+        String[] a = new String[args.length + 1];
+        a[0] = "bare";
+        System.arraycopy(args, 0, a, 1, args.length);
+        ntgate.cli.CliRun r = ntgate.cli.CliRun.of(a);
+        return new Run(r.exit(), r.out(), r.err());
     }
 
     private Path flat(String name, int... bytes) throws IOException {

@@ -1,12 +1,8 @@
 package ntgate.pe;
 
-import ntgate.cli.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,20 +18,11 @@ class PeBadInputTest {
     private String run(String name, byte[] content, String expectedProblem) throws Exception {
         Path f = dir.resolve(name);
         Files.write(f, content);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out, oldErr = System.err;
-        int rc;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            rc = new CommandLine(new Main()).execute("run", f.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        String e = err.toString(StandardCharsets.UTF_8);
+        ntgate.cli.CliRun r = ntgate.cli.CliRun.of("run", f.toString());
+        int rc = r.exit();
+        String e = r.err();
         assertEquals(2, rc, e);
-        assertEquals("", out.toString(StandardCharsets.UTF_8));
+        assertEquals("", r.out());
         assertEquals("ntgate run: " + f + ": " + expectedProblem + "\n", e);
         return e;
     }
