@@ -928,6 +928,9 @@ KiTrap0E:                                               ; #PF, error code pushed
         mov     ecx, [ebp + KTRAP_FRAME.ErrCode]
         shr     ecx, 1
         and     ecx, 1                                  ; StoreInstruction = ErrCode bit 1
+        movzx   edx, byte [fs:KPCR.Irql]
+        cmp     edx, DISPATCH_LEVEL
+        jae     .irql                                   ; nothing may page at DISPATCH_LEVEL or above
         push    ebp                                     ; TrapInformation
         push    eax                                     ; PreviousMode of the faulting frame
         push    edi                                     ; VirtualAddress
@@ -958,6 +961,13 @@ KiTrap0E:                                               ; #PF, error code pushed
 .kernelUser:
         mov     eax, STATUS_ACCESS_VIOLATION
         jmp     KiBugCheckKernelException
+.irql:
+        push    dword [ebp + KTRAP_FRAME.Eip]           ; P4 = the faulting instruction
+        push    ecx                                     ; P3 = 1 for a write
+        push    edx                                     ; P2 = the IRQL
+        push    edi                                     ; P1 = the address referenced
+        push    IRQL_NOT_LESS_OR_EQUAL
+        call    KeBugCheckEx
 .fixupCopy:
         mov     ecx, [ebp + KTRAP_FRAME.Ebp]            ; the system-service frame
         test    byte [ecx + KTRAP_FRAME.SegCs], MODE_MASK

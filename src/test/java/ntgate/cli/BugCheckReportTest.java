@@ -50,4 +50,19 @@ class BugCheckReportTest {
         assertTrue(last.contains("call ebx"), "the dispatcher's call of the service:\n" + last);
         assertTrue(last.contains("<-- faulted"), last);
     }
+
+    @Test
+    void aPageFaultAtDispatchLevelIsIrqlNotLessOrEqual() throws Exception {
+        NtSystem sys = bootHooked();
+        // The same wild SSDT entry, taken while the processor runs at DISPATCH_LEVEL (KPCR.Irql, NT-FACTS §2.3).
+        sys.mem.w8(0xFFDFF000L + 0x24, 2);
+        assertEquals(NtSystem.End.BUG_CHECK, sys.run(1_000_000));
+        // IRQL_NOT_LESS_OR_EQUAL (0x0A): the address, the IRQL, 0 = a read, the faulting EIP.
+        assertEquals(0x0A, sys.k.bugCheck.code());
+        assertEquals(BAD_TARGET, sys.k.bugCheck.p1());
+        assertEquals(2, sys.k.bugCheck.p2());
+        assertEquals(0, sys.k.bugCheck.p3());
+        assertEquals(BAD_TARGET, sys.k.bugCheck.p4());
+        assertTrue(BugCheckReport.format(sys).contains("IRQL_NOT_LESS_OR_EQUAL"));
+    }
 }

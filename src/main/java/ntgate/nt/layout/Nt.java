@@ -137,6 +137,8 @@ public final class Nt {
      * trap the kernel never expects (parameter 1 = vector), 0x8E for a kernel-mode exception no handler took.
      */
     public static final int PAGE_FAULT_IN_NONPAGED_AREA = 0x50;
+    /** A page fault at IRQL DISPATCH_LEVEL or above (XP bugcodes.h; WRK KiTrap0E: address, IRQL, write, EIP). */
+    public static final int IRQL_NOT_LESS_OR_EQUAL = 0x0A;
     public static final int UNEXPECTED_KERNEL_MODE_TRAP = 0x7F;
     public static final int KERNEL_MODE_EXCEPTION_NOT_HANDLED = 0x8E;
 
