@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             BareCommand.class,
             RunCommand.class,
+            DebugCommand.class,
             DemoCommand.class,
             DisasmCommand.class,
             AsmCommand.class,

@@ -1,0 +1,99 @@
+package ntgate.cli;
+
+import ntgate.debug.Debugger;
+import ntgate.nt.NtSystem;
+import ntgate.pe.PeFile;
+import ntgate.pe.PeFormatException;
+import ntgate.pe.PeLoader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code ntgate debug FILE}: boots the machine stopped before its first instruction, under a WinDbg-style debugger. */
+@Command(name = "debug", mixinStandardHelpOptions = true,
+        description = {
+            "Boot a program (.exe or .asm, as for 'run') stopped before the first instruction (nt!KiSystemStartup,",
+            "ring 0) and debug it with WinDbg's commands: r, t, p, g, gu, bp/bl/bc/bd/be, u, db/dw/dd/dq/dps/dc,",
+            "eb/ew/ed, dt nt!_TYPE [addr], k, !pcr, !thread, !idt, ? expr, q.",
+            "Commands come from -c (separated by ';' or newlines), else from standard input (prompt 'kd> ').",
+            "Exit code: 0; 2 = the program could not be loaded."})
+public final class DebugCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE", description = "The program (.exe or .asm).")
+    Path file;
+
+    @Option(names = "-c", paramLabel = "COMMANDS", description = "Commands to run, separated by ';' or newlines.")
+    String commands;
+
+    @Option(names = "--int2e", description = "Make ntdll enter the kernel with INT 2Eh (KiIntSystemCall) instead of SYSENTER.")
+    boolean int2e;
+
+    @Option(names = "--max-insns", defaultValue = "2000000000", paramLabel = "N",
+            description = "Instruction budget of each g/p/t (default ${DEFAULT-VALUE}).")
+    long maxInsns;
+
+    @Override
+    public Integer call() throws IOException {
+        if (maxInsns <= 0) {
+            System.err.println("ntgate debug: --max-insns must be positive");
+            return 2;
+        }
+        String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        byte[] raw;
+        try {
+            raw = Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            System.err.println("ntgate debug: " + file + ": no such file");
+            return 2;
+        } catch (IOException e) {
+            System.err.println("ntgate debug: cannot read " + file + ": " + e.getMessage());
+            return 2;
+        }
+        boolean pe = lower.endsWith(".exe") || PeFile.looksLikePe(raw);
+        if (!pe && !lower.endsWith(".asm")) {
+            System.err.println("ntgate debug: " + file + ": not a PE executable (no MZ signature) and not a .asm program");
+            return 2;
+        }
+        PrintStream out = System.out;
+        NtSystem.Options o = new NtSystem.Options();
+        o.int2e = int2e;
+        o.commandLine = file.toString();
+        o.stdout = out;
+        o.stderr = out;
+        o.stdin = java.io.InputStream.nullInputStream();
+        NtSystem sys;
+        try {
+            if (pe) {
+                sys = NtSystem.boot(PeLoader.of(raw, name, null), file.toString(), o);
+            } else {
+                String source = new String(raw, StandardCharsets.UTF_8);
+                if (source.indexOf('\0') >= 0) {
+                    System.err.println("ntgate debug: " + file + ": not a text file (it contains NUL bytes)");
+                    return 2;
+                }
+                sys = NtSystem.boot(source, file.toString(), o);
+            }
+        } catch (PeFormatException | NtSystem.LoadError e) {
+            System.err.println("ntgate debug: " + file + ": " + e.getMessage());
+            return 2;
+        }
+        Debugger d = new Debugger(sys, out, maxInsns);
+        d.attach();
+        if (commands != null) {
+            d.script(commands);
+        } else {
+            d.interactive(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.console() == null);
+        }
+        out.flush();
+        return 0;
+    }
+}
