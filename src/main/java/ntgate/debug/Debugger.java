@@ -58,7 +58,7 @@ public final class Debugger implements CpuHooks, Expr.Context {
 
     // Execution control, read by the hooks during one resume.
     private boolean first, stepOne, stopNext, oneShotSet, oneShotEspCheck, stepOut;
-    private int oneShot, oneShotEsp, stepOutEsp;
+    private int oneShot, oneShotEsp, stepOutEsp, stepOutCpl;
     private int hit = -1;
     /** Why the machine cannot run any more (the process exited, a bug check, ...), or null. */
     private String ended;
@@ -202,7 +202,7 @@ public final class Debugger implements CpuHooks, Expr.Context {
 
     @Override
     public void afterInsn(Cpu c, Insn insn, int eip) {
-        if (stepOut && (insn.op == Op.RET || insn.op == Op.RET_Iw) && Integer.compareUnsigned(c.gpr[4], stepOutEsp) > 0) {
+        if (stepOut && c.st.cpl == stepOutCpl && (insn.op == Op.RET || insn.op == Op.RET_Iw) && Integer.compareUnsigned(c.gpr[4], stepOutEsp) > 0) {
             stopNext = true;
         }
     }
@@ -237,6 +237,7 @@ public final class Debugger implements CpuHooks, Expr.Context {
         if (!args.isEmpty()) throw DebugError.syntax(line);
         stepOut = true;
         stepOutEsp = cpu.gpr[4];
+        stepOutCpl = cpu.st.cpl;
         resume(true);
     }
 
