@@ -2,9 +2,6 @@ package ntgate.cli;
 
 import ntgate.debug.Debugger;
 import ntgate.nt.NtSystem;
-import ntgate.pe.PeFile;
-import ntgate.pe.PeFormatException;
-import ntgate.pe.PeLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -14,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -46,23 +42,8 @@ public final class DebugCommand implements Callable<Integer> {
             System.err.println("ntgate debug: --max-insns must be positive");
             return 2;
         }
-        String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
-        String lower = name.toLowerCase(java.util.Locale.ROOT);
-        byte[] raw;
-        try {
-            raw = Files.readAllBytes(file);
-        } catch (java.nio.file.NoSuchFileException e) {
-            System.err.println("ntgate debug: " + file + ": no such file");
-            return 2;
-        } catch (IOException e) {
-            System.err.println("ntgate debug: cannot read " + file + ": " + e.getMessage());
-            return 2;
-        }
-        boolean pe = lower.endsWith(".exe") || PeFile.looksLikePe(raw);
-        if (!pe && !lower.endsWith(".asm")) {
-            System.err.println("ntgate debug: " + file + ": not a PE executable (no MZ signature) and not a .asm program");
-            return 2;
-        }
+        ProgramFile program = ProgramFile.open("debug", file, null);
+        if (program == null) return 2;
         PrintStream out = System.out;
         NtSystem.Options o = new NtSystem.Options();
         o.int2e = int2e;
@@ -70,22 +51,8 @@ public final class DebugCommand implements Callable<Integer> {
         o.stdout = out;
         o.stderr = out;
         o.stdin = java.io.InputStream.nullInputStream();
-        NtSystem sys;
-        try {
-            if (pe) {
-                sys = NtSystem.boot(PeLoader.of(raw, name, null), file.toString(), o);
-            } else {
-                String source = new String(raw, StandardCharsets.UTF_8);
-                if (source.indexOf('\0') >= 0) {
-                    System.err.println("ntgate debug: " + file + ": not a text file (it contains NUL bytes)");
-                    return 2;
-                }
-                sys = NtSystem.boot(source, file.toString(), o);
-            }
-        } catch (PeFormatException | NtSystem.LoadError e) {
-            System.err.println("ntgate debug: " + file + ": " + e.getMessage());
-            return 2;
-        }
+        NtSystem sys = program.boot("debug", o);
+        if (sys == null) return 2;
         Debugger d = new Debugger(sys, out, maxInsns);
         d.attach();
         if (commands != null) {

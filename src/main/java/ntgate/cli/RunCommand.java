@@ -2,9 +2,6 @@ package ntgate.cli;
 
 import ntgate.nt.NtStatus;
 import ntgate.nt.NtSystem;
-import ntgate.pe.PeFile;
-import ntgate.pe.PeFormatException;
-import ntgate.pe.PeLoader;
 import ntgate.trace.GateTracer;
 import ntgate.trace.SyscallTracer;
 import picocli.CommandLine.Command;
@@ -14,8 +11,6 @@ import picocli.CommandLine.Parameters;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -68,43 +63,8 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println("ntgate run: --max-insns must be positive");
             return 2;
         }
-        String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
-        String lower = name.toLowerCase(java.util.Locale.ROOT);
-        String source;
-        byte[] raw;
-        try {
-            raw = Files.readAllBytes(file);
-        } catch (java.nio.file.NoSuchFileException e) {
-            System.err.println("ntgate run: " + file + ": no such file");
-            return 2;
-        } catch (IOException e) {
-            System.err.println("ntgate run: cannot read " + file + ": " + e.getMessage());
-            return 2;
-        }
-        boolean pe = lower.endsWith(".exe") || PeFile.looksLikePe(raw);
-        if (!pe && !lower.endsWith(".asm")) {
-            System.err.println("ntgate run: " + file + ": not a PE executable (no MZ signature) and not a .asm program");
-            return 2;
-        }
-        Booter booter;
-        if (pe) {
-            PeLoader loader;
-            try {
-                loader = PeLoader.of(raw, name, imageBase);
-            } catch (PeFormatException e) {
-                System.err.println("ntgate run: " + file + ": " + e.getMessage());
-                return 2;
-            }
-            booter = o -> NtSystem.boot(loader, file.toString(), o);
-        } else {
-            source = new String(raw, StandardCharsets.UTF_8);
-            if (source.indexOf('\0') >= 0) {
-                System.err.println("ntgate run: " + file + ": not a text file (it contains NUL bytes)");
-                return 2;
-            }
-            String src = source;
-            booter = o -> NtSystem.boot(src, file.toString(), o);
-        }
+        ProgramFile program = ProgramFile.open("run", file, imageBase);
+        if (program == null) return 2;
         PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false);
         PrintStream err = new PrintStream(new BufferedOutputStream(System.err, 1 << 16), false);
         java.io.ByteArrayOutputStream stdinSeen = new java.io.ByteArrayOutputStream();
@@ -123,19 +83,14 @@ public final class RunCommand implements Callable<Integer> {
                 return n;
             }
         });
-        NtSystem sys;
-        try {
-            sys = booter.boot(o);
-        } catch (NtSystem.LoadError e) {
-            System.err.println((pe ? "ntgate run: " + file + ": " : "") + e.getMessage());
-            return 2;
-        }
+        NtSystem sys = program.boot("run", o);
+        if (sys == null) return 2;
         int code = execute(sys, trace.contains("syscalls"), trace.contains("gate"), maxInsns, out, err);
         if (sys.k.bugCheck != null) {
             // The machine is deterministic: boot it again with the same input and record the instructions
             // that led to the stop (no recording cost on the first run).
             try {
-                NtSystem again = booter.boot(options(java.io.OutputStream.nullOutputStream(), java.io.OutputStream.nullOutputStream(),
+                NtSystem again = program.booter.boot(options(java.io.OutputStream.nullOutputStream(), java.io.OutputStream.nullOutputStream(),
                         new java.io.ByteArrayInputStream(stdinSeen.toByteArray())));
                 System.err.print(BugCheckReport.lastInstructions(again, maxInsns));
             } catch (NtSystem.LoadError e) {
@@ -145,10 +100,6 @@ public final class RunCommand implements Callable<Integer> {
         return code;
     }
 
-    /** Boots the program into a fresh machine with the given options. */
-    interface Booter {
-        NtSystem boot(NtSystem.Options o) throws NtSystem.LoadError;
-    }
 
     private NtSystem.Options options(java.io.OutputStream out, java.io.OutputStream err, java.io.InputStream in) {
         NtSystem.Options o = new NtSystem.Options();

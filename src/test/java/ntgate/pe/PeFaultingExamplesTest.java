@@ -1,17 +1,14 @@
 package ntgate.pe;
 
-
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The examples that need user-mode exception dispatch (issue 6 item 3, KiUserExceptionDispatcher and the SEH
- * chain) and the memory manager's NtAllocateVirtualMemory / NtProtectVirtualMemory, built in parallel branches.
- * The assertions are the correct behaviour; enable this class when those land.
+ * The examples whose faults are part of the program: user-mode exception dispatch (KiUserExceptionDispatcher and
+ * the SEH chain) and the memory manager's NtAllocateVirtualMemory / NtProtectVirtualMemory.
  */
-
-class PeExamplesPendingTest {
+class PeFaultingExamplesTest {
 
     @Test
     void sehCatchesTheAccessViolationAndResumes() {
