@@ -376,8 +376,23 @@ public final class Cpu {
         }
     }
 
+    /** {@link #push} of 4 bytes, with the 32-bit stack's size switches resolved. */
     public void push32(int v) {
-        push(4, v);
+        if (!stack32()) {
+            push(4, v);
+            return;
+        }
+        int sp = gpr[4] - 4;
+        mmu.write32(linWrite(Seg.SS, sp, 4), v);
+        gpr[4] = sp;
+    }
+
+    /** {@link #pop} of 4 bytes, with the 32-bit stack's size switches resolved. */
+    public int pop32() {
+        if (!stack32()) return pop(4);
+        int v = mmu.read32(linRead(Seg.SS, gpr[4], 4));
+        gpr[4] += 4;
+        return v;
     }
 
     /** Reads the value on top of the stack without popping it. */
