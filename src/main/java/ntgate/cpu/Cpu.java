@@ -39,6 +39,11 @@ public final class Cpu {
     private int fetchLinPage = -1;
     private Insn[] fetchPage;
     private int fetchPhysPage;
+    /**
+     * The current fetch page's instructions when they may be chained ({@link Insn#next}): CS is flat (no limit
+     * to check) and nothing has reset the fetch translation since; else null.
+     */
+    private Insn[] chainPage;
     private final byte[] codeMode;
     private static final int CROSS_SLOTS = 64;
     private final int[] crossLin = new int[CROSS_SLOTS], crossPhys = new int[CROSS_SLOTS], crossPhys2 = new int[CROSS_SLOTS];
@@ -473,6 +478,7 @@ public final class Cpu {
     public void resetFetch() {
         fetchLinPage = -1;
         fetchPage = null;
+        chainPage = null;
         fetchPhysPage = -1;
     }
 
@@ -520,6 +526,7 @@ public final class Cpu {
             mmu.markCode(pp);
         }
         fetchPage = cp;
+        chainPage = segSpan[Seg.CS] == -1 ? cp : null;
         return cp;
     }
 
@@ -581,17 +588,34 @@ public final class Cpu {
         long end = icount + budget;
         if (hooks != null) return runHooked(end);
         final CpuState st = this.st;
+        // Straight-line chaining: when EIP is just past the previous instruction (it did not branch, or branched
+        // there) and that instruction and EIP lie in the chainable fetch page, the instruction at EIP is the one
+        // in the same page's next slot, which the previous instruction links to. This is what fetch() would
+        // return: the page's slots are written once, a code write drops the page and resets the fetch state,
+        // and chainPage is null while CS has a limit to check.
+        Insn prev = null;
+        Insn[] prevPage = null;
+        int prevEnd = 0;
         while (icount < end) {
             int eip = st.eip;
             if (rangeLen != -1 && Integer.compareUnsigned(eip - rangeLo, rangeLen) >= 0) return Stop.LEFT_RANGE;
             if (((st.flagsRest & ATTN_FLAGS) | attention) != 0) {
+                prevPage = null;
                 Stop s = stepDebug(eip);
                 if (s != null) return s;
                 continue;
             }
             try {
-                Insn in = fetch();
-                st.eip = eip + in.len;
+                Insn in;
+                boolean follows = prevPage != null && eip == prevEnd && prevPage == chainPage;
+                if (!follows || (in = prev.next) == null) {
+                    in = fetch();
+                    if (follows && chainPage == prevPage) link(prev, in, eip);
+                }
+                prev = in;
+                prevPage = chainPage;
+                prevEnd = eip + in.len;
+                st.eip = prevEnd;
                 Exec.execute(this, in);
                 icount++;
                 if (pendingStop != null) {
@@ -600,11 +624,22 @@ public final class Cpu {
                     return s;
                 }
             } catch (CpuFault f) {
+                prevPage = null;
                 Stop s = fault(f, eip);
                 if (s != null) return s;
             }
         }
         return Stop.BUDGET;
+    }
+
+    /**
+     * Links {@code prev} to {@code in}, fetched at {@code eip} just past it in the chainable page, when both are
+     * that page's own records (not page-crossing ones) and {@code in} starts in the same page as {@code prev}.
+     */
+    private void link(Insn prev, Insn in, int eip) {
+        int offset = (st.segBase[Seg.CS] + eip) & 0xFFF;
+        Insn[] cp = chainPage;
+        if (offset >= prev.len && cp[offset] == in && cp[offset - prev.len] == prev) prev.next = in;
     }
 
     private Stop runHooked(long end) {

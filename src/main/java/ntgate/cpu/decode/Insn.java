@@ -20,6 +20,11 @@ public final class Insn {
      * {@link Op#FIRST_SPECIAL} on) that executes the same instruction faster. {@link Op#INVALID} raises #UD.
      */
     public int exec;
+    /**
+     * The record of the instruction that follows this one in the same page's decoded code, once the
+     * interpreter has linked them (see {@code Cpu.run}); null until then.
+     */
+    public Insn next;
     /** Specialised register forms: the destination and source registers. */
     public int dst, src;
     /** The table row this was decoded from, or null when no row matched. */
