@@ -33,6 +33,13 @@ public final class Cpu {
     /** Per segment: SEG_READ / SEG_WRITE when such accesses are allowed. */
     private final int[] segOk = new int[6];
     private static final int SEG_READ = 1, SEG_WRITE = 2;
+    /**
+     * Bit {@code seg} set: the segment holds every offset (lowest 0, span 0xFFFFFFFF) and allows reads (flatRead)
+     * or writes (flatWrite), so linRead / linWrite have nothing to check.
+     */
+    private int flatRead, flatWrite;
+    /** SS is a flat, writable 32-bit stack segment in protected mode: push32/pop32 take their fast path. */
+    private boolean flatStack32;
 
     // ---- decoded-code cache ----
     private final Insn[][] codePages;
@@ -142,6 +149,15 @@ public final class Cpu {
 
     /** Recomputes the derived access data of one segment from its descriptor cache. */
     public void refreshSegment(int seg) {
+        refreshLimits(seg);
+        int bit = 1 << seg;
+        boolean flat = segLo[seg] == 0 && segSpan[seg] == -1;
+        flatRead = flat && (segOk[seg] & SEG_READ) != 0 ? flatRead | bit : flatRead & ~bit;
+        flatWrite = flat && (segOk[seg] & SEG_WRITE) != 0 ? flatWrite | bit : flatWrite & ~bit;
+        if (seg == Seg.SS) flatStack32 = (flatWrite & bit) != 0 && (flatRead & bit) != 0 && stack32();
+    }
+
+    private void refreshLimits(int seg) {
         int attr = st.segAttr[seg];
         int limit = st.segLimit[seg];
         if (!st.protectedMode() || st.v86()) {
@@ -195,6 +211,7 @@ public final class Cpu {
 
     /** Linear address for a read of {@code size} bytes at {@code seg:off}, after the limit and type checks. */
     public int linRead(int seg, int off, int size) {
+        if ((flatRead & (1 << seg)) != 0) return st.segBase[seg] + off;   // the checks below all pass
         int rel = off - segLo[seg];
         int span = segSpan[seg];
         // A span of 0xFFFFFFFF (a flat segment) holds every offset: the common case takes one compare.
@@ -207,6 +224,7 @@ public final class Cpu {
 
     /** Linear address for a write of {@code size} bytes at {@code seg:off}, after the limit and type checks. */
     public int linWrite(int seg, int off, int size) {
+        if ((flatWrite & (1 << seg)) != 0) return st.segBase[seg] + off;   // the checks below all pass
         int rel = off - segLo[seg];
         int span = segSpan[seg];
         // A span of 0xFFFFFFFF (a flat segment) holds every offset: the common case takes one compare.
@@ -235,6 +253,8 @@ public final class Cpu {
     /** Why the next instruction must take the debug path, besides EFLAGS.TF and EFLAGS.RF. */
     private int attention;
     private static final int ATTN_BREAKPOINTS = 1, ATTN_SHADOW = 2, ATTN_PENDING_DB = 4;
+    /** An EIP window is set ({@link #setEipWindow}): {@link #run} tests it behind the same combined test. */
+    private static final int ATTN_WINDOW = 8;
     private static final int ATTN_FLAGS = CpuState.TF | CpuState.RF;
     /** DR6 status bits (SDM Vol.3A 17.2.3). */
     public static final int DR6_B0 = 1, DR6_BD = 1 << 13, DR6_BS = 1 << 14, DR6_BT = 1 << 15;
@@ -383,19 +403,19 @@ public final class Cpu {
 
     /** {@link #push} of 4 bytes, with the 32-bit stack's size switches resolved. */
     public void push32(int v) {
-        if (!stack32()) {
+        if (!flatStack32) {
             push(4, v);
             return;
         }
         int sp = gpr[4] - 4;
-        mmu.write32(linWrite(Seg.SS, sp, 4), v);
+        mmu.write32(st.segBase[Seg.SS] + sp, v);   // linWrite of a flat segment
         gpr[4] = sp;
     }
 
     /** {@link #pop} of 4 bytes, with the 32-bit stack's size switches resolved. */
     public int pop32() {
-        if (!stack32()) return pop(4);
-        int v = mmu.read32(linRead(Seg.SS, gpr[4], 4));
+        if (!flatStack32) return pop(4);
+        int v = mmu.read32(st.segBase[Seg.SS] + gpr[4]);   // linRead of a flat segment
         gpr[4] += 4;
         return v;
     }
@@ -467,11 +487,13 @@ public final class Cpu {
     public void setEipWindow(int lo, int len) {
         rangeLo = lo;
         rangeLen = len;
+        attention = len != -1 ? attention | ATTN_WINDOW : attention & ~ATTN_WINDOW;
     }
 
     public void clearEipWindow() {
         rangeLo = 0;
         rangeLen = -1;
+        attention &= ~ATTN_WINDOW;
     }
 
     /** Forgets the cached fetch translation (CS, CPL, paging or TLB changed). */
@@ -598,12 +620,15 @@ public final class Cpu {
         int prevEnd = 0;
         while (icount < end) {
             int eip = st.eip;
-            if (rangeLen != -1 && Integer.compareUnsigned(eip - rangeLo, rangeLen) >= 0) return Stop.LEFT_RANGE;
             if (((st.flagsRest & ATTN_FLAGS) | attention) != 0) {
-                prevPage = null;
-                Stop s = stepDebug(eip);
-                if (s != null) return s;
-                continue;
+                // The EIP window and the debug features share one test; the window is checked first.
+                if (rangeLen != -1 && Integer.compareUnsigned(eip - rangeLo, rangeLen) >= 0) return Stop.LEFT_RANGE;
+                if (((st.flagsRest & ATTN_FLAGS) | (attention & ~ATTN_WINDOW)) != 0) {
+                    prevPage = null;
+                    Stop s = stepDebug(eip);
+                    if (s != null) return s;
+                    continue;
+                }
             }
             try {
                 Insn in;
