@@ -33,12 +33,24 @@ public final class Cpu {
     /** Per segment: SEG_READ / SEG_WRITE when such accesses are allowed. */
     private final int[] segOk = new int[6];
     private static final int SEG_READ = 1, SEG_WRITE = 2;
+    /**
+     * Bit {@code seg} set: the segment holds every offset (lowest 0, span 0xFFFFFFFF) and allows reads (flatRead)
+     * or writes (flatWrite), so linRead / linWrite have nothing to check.
+     */
+    private int flatRead, flatWrite;
+    /** SS is a flat, writable 32-bit stack segment in protected mode: push32/pop32 take their fast path. */
+    private boolean flatStack32;
 
     // ---- decoded-code cache ----
     private final Insn[][] codePages;
     private int fetchLinPage = -1;
     private Insn[] fetchPage;
     private int fetchPhysPage;
+    /**
+     * The current fetch page's instructions when they may be chained ({@link Insn#next}): CS is flat (no limit
+     * to check) and nothing has reset the fetch translation since; else null.
+     */
+    private Insn[] chainPage;
     private final byte[] codeMode;
     private static final int CROSS_SLOTS = 64;
     private final int[] crossLin = new int[CROSS_SLOTS], crossPhys = new int[CROSS_SLOTS], crossPhys2 = new int[CROSS_SLOTS];
@@ -137,6 +149,15 @@ public final class Cpu {
 
     /** Recomputes the derived access data of one segment from its descriptor cache. */
     public void refreshSegment(int seg) {
+        refreshLimits(seg);
+        int bit = 1 << seg;
+        boolean flat = segLo[seg] == 0 && segSpan[seg] == -1;
+        flatRead = flat && (segOk[seg] & SEG_READ) != 0 ? flatRead | bit : flatRead & ~bit;
+        flatWrite = flat && (segOk[seg] & SEG_WRITE) != 0 ? flatWrite | bit : flatWrite & ~bit;
+        if (seg == Seg.SS) flatStack32 = (flatWrite & bit) != 0 && (flatRead & bit) != 0 && stack32();
+    }
+
+    private void refreshLimits(int seg) {
         int attr = st.segAttr[seg];
         int limit = st.segLimit[seg];
         if (!st.protectedMode() || st.v86()) {
@@ -190,6 +211,7 @@ public final class Cpu {
 
     /** Linear address for a read of {@code size} bytes at {@code seg:off}, after the limit and type checks. */
     public int linRead(int seg, int off, int size) {
+        if ((flatRead & (1 << seg)) != 0) return st.segBase[seg] + off;   // the checks below all pass
         int rel = off - segLo[seg];
         int span = segSpan[seg];
         // A span of 0xFFFFFFFF (a flat segment) holds every offset: the common case takes one compare.
@@ -202,6 +224,7 @@ public final class Cpu {
 
     /** Linear address for a write of {@code size} bytes at {@code seg:off}, after the limit and type checks. */
     public int linWrite(int seg, int off, int size) {
+        if ((flatWrite & (1 << seg)) != 0) return st.segBase[seg] + off;   // the checks below all pass
         int rel = off - segLo[seg];
         int span = segSpan[seg];
         // A span of 0xFFFFFFFF (a flat segment) holds every offset: the common case takes one compare.
@@ -230,6 +253,8 @@ public final class Cpu {
     /** Why the next instruction must take the debug path, besides EFLAGS.TF and EFLAGS.RF. */
     private int attention;
     private static final int ATTN_BREAKPOINTS = 1, ATTN_SHADOW = 2, ATTN_PENDING_DB = 4;
+    /** An EIP window is set ({@link #setEipWindow}): {@link #run} tests it behind the same combined test. */
+    private static final int ATTN_WINDOW = 8;
     private static final int ATTN_FLAGS = CpuState.TF | CpuState.RF;
     /** DR6 status bits (SDM Vol.3A 17.2.3). */
     public static final int DR6_B0 = 1, DR6_BD = 1 << 13, DR6_BS = 1 << 14, DR6_BT = 1 << 15;
@@ -376,8 +401,23 @@ public final class Cpu {
         }
     }
 
+    /** {@link #push} of 4 bytes, with the 32-bit stack's size switches resolved. */
     public void push32(int v) {
-        push(4, v);
+        if (!flatStack32) {
+            push(4, v);
+            return;
+        }
+        int sp = gpr[4] - 4;
+        mmu.write32(st.segBase[Seg.SS] + sp, v);   // linWrite of a flat segment
+        gpr[4] = sp;
+    }
+
+    /** {@link #pop} of 4 bytes, with the 32-bit stack's size switches resolved. */
+    public int pop32() {
+        if (!flatStack32) return pop(4);
+        int v = mmu.read32(st.segBase[Seg.SS] + gpr[4]);   // linRead of a flat segment
+        gpr[4] += 4;
+        return v;
     }
 
     /** Reads the value on top of the stack without popping it. */
@@ -447,17 +487,20 @@ public final class Cpu {
     public void setEipWindow(int lo, int len) {
         rangeLo = lo;
         rangeLen = len;
+        attention = len != -1 ? attention | ATTN_WINDOW : attention & ~ATTN_WINDOW;
     }
 
     public void clearEipWindow() {
         rangeLo = 0;
         rangeLen = -1;
+        attention &= ~ATTN_WINDOW;
     }
 
     /** Forgets the cached fetch translation (CS, CPL, paging or TLB changed). */
     public void resetFetch() {
         fetchLinPage = -1;
         fetchPage = null;
+        chainPage = null;
         fetchPhysPage = -1;
     }
 
@@ -505,6 +548,7 @@ public final class Cpu {
             mmu.markCode(pp);
         }
         fetchPage = cp;
+        chainPage = segSpan[Seg.CS] == -1 ? cp : null;
         return cp;
     }
 
@@ -566,17 +610,37 @@ public final class Cpu {
         long end = icount + budget;
         if (hooks != null) return runHooked(end);
         final CpuState st = this.st;
+        // Straight-line chaining: when EIP is just past the previous instruction (it did not branch, or branched
+        // there) and that instruction and EIP lie in the chainable fetch page, the instruction at EIP is the one
+        // in the same page's next slot, which the previous instruction links to. This is what fetch() would
+        // return: the page's slots are written once, a code write drops the page and resets the fetch state,
+        // and chainPage is null while CS has a limit to check.
+        Insn prev = null;
+        Insn[] prevPage = null;
+        int prevEnd = 0;
         while (icount < end) {
             int eip = st.eip;
-            if (rangeLen != -1 && Integer.compareUnsigned(eip - rangeLo, rangeLen) >= 0) return Stop.LEFT_RANGE;
             if (((st.flagsRest & ATTN_FLAGS) | attention) != 0) {
-                Stop s = stepDebug(eip);
-                if (s != null) return s;
-                continue;
+                // The EIP window and the debug features share one test; the window is checked first.
+                if (rangeLen != -1 && Integer.compareUnsigned(eip - rangeLo, rangeLen) >= 0) return Stop.LEFT_RANGE;
+                if (((st.flagsRest & ATTN_FLAGS) | (attention & ~ATTN_WINDOW)) != 0) {
+                    prevPage = null;
+                    Stop s = stepDebug(eip);
+                    if (s != null) return s;
+                    continue;
+                }
             }
             try {
-                Insn in = fetch();
-                st.eip = eip + in.len;
+                Insn in;
+                boolean follows = prevPage != null && eip == prevEnd && prevPage == chainPage;
+                if (!follows || (in = prev.next) == null) {
+                    in = fetch();
+                    if (follows && chainPage == prevPage) link(prev, in, eip);
+                }
+                prev = in;
+                prevPage = chainPage;
+                prevEnd = eip + in.len;
+                st.eip = prevEnd;
                 Exec.execute(this, in);
                 icount++;
                 if (pendingStop != null) {
@@ -585,11 +649,22 @@ public final class Cpu {
                     return s;
                 }
             } catch (CpuFault f) {
+                prevPage = null;
                 Stop s = fault(f, eip);
                 if (s != null) return s;
             }
         }
         return Stop.BUDGET;
+    }
+
+    /**
+     * Links {@code prev} to {@code in}, fetched at {@code eip} just past it in the chainable page, when both are
+     * that page's own records (not page-crossing ones) and {@code in} starts in the same page as {@code prev}.
+     */
+    private void link(Insn prev, Insn in, int eip) {
+        int offset = (st.segBase[Seg.CS] + eip) & 0xFFF;
+        Insn[] cp = chainPage;
+        if (offset >= prev.len && cp[offset] == in && cp[offset - prev.len] == prev) prev.next = in;
     }
 
     private Stop runHooked(long end) {

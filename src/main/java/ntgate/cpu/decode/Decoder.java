@@ -90,6 +90,7 @@ public final class Decoder {
     /** Decodes into an existing record (all fields are overwritten). */
     public static void decodeInto(Insn d, Fetch in, boolean code32) {
         d.op = Op.INVALID;
+        d.exec = Op.INVALID;
         d.row = null;
         d.rm = -1;
         d.base = Insn.NO_REG;
@@ -292,7 +293,101 @@ public final class Decoder {
         if (valid) {
             d.op = row.op();
             d.sub = subOf(row, opcodeByte, d);
+            d.exec = specialise(d.op, d);
         }
+    }
+
+    /**
+     * The specialised form (see {@link Op#FIRST_SPECIAL}) of a valid decoded instruction, or its row's id when
+     * there is none. Only 32-bit operand sizes are specialised, and memory forms only with 32-bit addressing.
+     */
+    private static int specialise(int op, Insn d) {
+        if (d.opsize != 4) return op;
+        boolean reg = d.rm >= 0;
+        boolean mem32 = !reg && d.modrm >= 0 && d.asize == 4;
+        switch (op) {
+            case Op.MOV_EvGv, Op.ADD_EvGv, Op.OR_EvGv, Op.AND_EvGv, Op.SUB_EvGv, Op.XOR_EvGv, Op.CMP_EvGv -> {
+                if (reg) {
+                    d.dst = d.rm;
+                    d.src = d.reg;
+                    return op == Op.MOV_EvGv ? Op.S_MOV_RR : aluForm(Op.S_ADD_RR, d.sub);
+                }
+                if (mem32 && op == Op.MOV_EvGv) return Op.S_MOV_MR;
+                if (mem32 && op == Op.CMP_EvGv) return Op.S_CMP_MR;
+            }
+            case Op.MOV_GvEv, Op.ADD_GvEv, Op.OR_GvEv, Op.AND_GvEv, Op.SUB_GvEv, Op.XOR_GvEv, Op.CMP_GvEv -> {
+                if (reg) {
+                    d.dst = d.reg;
+                    d.src = d.rm;
+                    return op == Op.MOV_GvEv ? Op.S_MOV_RR : aluForm(Op.S_ADD_RR, d.sub);
+                }
+                if (mem32 && op == Op.MOV_GvEv) return Op.S_MOV_RM;
+                if (mem32 && op == Op.CMP_GvEv) return Op.S_CMP_RM;
+            }
+            case Op.ADD_EvIz, Op.OR_EvIz, Op.AND_EvIz, Op.SUB_EvIz, Op.XOR_EvIz, Op.CMP_EvIz,
+                    Op.ADD_EvIbs, Op.OR_EvIbs, Op.AND_EvIbs, Op.SUB_EvIbs, Op.XOR_EvIbs, Op.CMP_EvIbs -> {
+                if (reg) {
+                    d.dst = d.rm;
+                    return aluForm(Op.S_ADD_RI, d.sub);
+                }
+                if (mem32 && (op == Op.CMP_EvIz || op == Op.CMP_EvIbs)) return Op.S_CMP_MI;
+            }
+            case Op.ADD_eAXIz, Op.OR_eAXIz, Op.AND_eAXIz, Op.SUB_eAXIz, Op.XOR_eAXIz, Op.CMP_eAXIz -> {
+                d.dst = 0;
+                return aluForm(Op.S_ADD_RI, d.sub);
+            }
+            case Op.TEST_EvGv -> {
+                if (reg) return Op.S_TEST_RR;
+                if (mem32) return Op.S_TEST_MR;
+            }
+            case Op.MOV_ZvIv -> {
+                return Op.S_MOV_RI;
+            }
+            case Op.PUSH_Zv -> {
+                return Op.S_PUSH_R;
+            }
+            case Op.PUSH_Iz, Op.PUSH_Ibs -> {
+                return Op.S_PUSH_I;
+            }
+            case Op.POP_Zv -> {
+                return Op.S_POP_R;
+            }
+            case Op.LEA_GvM -> {
+                if (d.asize == 4) return Op.S_LEA;
+            }
+            case Op.INC_Zv -> {
+                return Op.S_INC_R;
+            }
+            case Op.DEC_Zv -> {
+                return Op.S_DEC_R;
+            }
+            case Op.JMP_Jb, Op.JMP_Jz -> {
+                return Op.S_JMP;
+            }
+            case Op.CALL_Jz -> {
+                return Op.S_CALL;
+            }
+            case Op.RET -> {
+                return Op.S_RET;
+            }
+            default -> {
+                if (op >= Op.JO_Jb && op <= Op.JG_Jb || op >= Op.JO_Jz && op <= Op.JG_Jz) return Op.S_JCC;
+            }
+        }
+        return op;
+    }
+
+    /** The specialised ALU id for ALU kind {@code kind} (ADD=0 OR=1 ADC=2 SBB=3 AND=4 SUB=5 XOR=6 CMP=7). */
+    private static int aluForm(int addForm, int kind) {
+        return switch (kind) {
+            case 0 -> addForm;
+            case 1 -> addForm + 1;
+            case 4 -> addForm + 2;
+            case 5 -> addForm + 3;
+            case 6 -> addForm + 4;
+            case 7 -> addForm + 5;
+            default -> throw new IllegalStateException("ADC and SBB are not specialised");
+        };
     }
 
     private static int sizeOf(String operand, int opsize) {

@@ -13,8 +13,20 @@ public final class Insn {
     /** Register slot that always holds zero, used for an absent base or index. */
     public static final int NO_REG = 8;
 
-    /** The id the interpreter dispatches on ({@link Op}); {@link Op#INVALID} raises #UD. */
+    /** The table row's id ({@link Op}); {@link Op#INVALID} for an undefined encoding. */
     public int op;
+    /**
+     * The id the interpreter dispatches on: {@link #op}, or a specialised form of it (from
+     * {@link Op#FIRST_SPECIAL} on) that executes the same instruction faster. {@link Op#INVALID} raises #UD.
+     */
+    public int exec;
+    /**
+     * The record of the instruction that follows this one in the same page's decoded code, once the
+     * interpreter has linked them (see {@code Cpu.run}); null until then.
+     */
+    public Insn next;
+    /** Specialised register forms: the destination and source registers. */
+    public int dst, src;
     /** The table row this was decoded from, or null when no row matched. */
     public OpcodeTable.Row row;
     /** Length in bytes, prefixes included (1..15). */

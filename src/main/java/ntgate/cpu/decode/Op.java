@@ -414,6 +414,48 @@ public final class Op {
 
     // Specialised forms produced by the decoder; they execute a row's instruction faster.
     public static final int FIRST_SPECIAL = 512;
+    // 32-bit operand size only; memory forms with 32-bit addressing only. Register forms name their registers
+    // in Insn.dst / Insn.src.
+    /** MOV r32, r32 (89 or 8B with mod = 3). */
+    public static final int S_MOV_RR = 512;
+    /** MOV r32, m32 (8B). */
+    public static final int S_MOV_RM = 513;
+    /** MOV m32, r32 (89). */
+    public static final int S_MOV_MR = 514;
+    /** MOV r32, imm32 (B8+r). */
+    public static final int S_MOV_RI = 515;
+    /** PUSH r32 (50+r). */
+    public static final int S_PUSH_R = 516;
+    /** PUSH imm32 / imm8 (68, 6A). */
+    public static final int S_PUSH_I = 517;
+    /** POP r32 (58+r). */
+    public static final int S_POP_R = 518;
+    /** LEA r32, m (8D). */
+    public static final int S_LEA = 519;
+    /** ADD, OR, AND, SUB, XOR, CMP r32, r32 (either direction); ADC and SBB are not specialised. */
+    public static final int S_ADD_RR = 520, S_OR_RR = 521, S_AND_RR = 522, S_SUB_RR = 523, S_XOR_RR = 524, S_CMP_RR = 525;
+    /** ADD, OR, AND, SUB, XOR, CMP r32, imm (81, 83, and the eAX forms). */
+    public static final int S_ADD_RI = 526, S_OR_RI = 527, S_AND_RI = 528, S_SUB_RI = 529, S_XOR_RI = 530, S_CMP_RI = 531;
+    /** CMP r32, m32 (3B). */
+    public static final int S_CMP_RM = 532;
+    /** CMP m32, r32 (39). */
+    public static final int S_CMP_MR = 533;
+    /** CMP m32, imm (81 /7, 83 /7). */
+    public static final int S_CMP_MI = 534;
+    /** TEST r32, r32 (85 with mod = 3). */
+    public static final int S_TEST_RR = 535;
+    /** TEST m32, r32 (85). */
+    public static final int S_TEST_MR = 536;
+    /** INC r32, DEC r32 (40+r, 48+r). */
+    public static final int S_INC_R = 537, S_DEC_R = 538;
+    /** Jcc rel8 / rel32 (70-7F, 0F 80-8F). */
+    public static final int S_JCC = 539;
+    /** JMP rel8 / rel32 (EB, E9). */
+    public static final int S_JMP = 540;
+    /** CALL rel32 (E8). */
+    public static final int S_CALL = 541;
+    /** RET (C3). */
+    public static final int S_RET = 542;
     /** One past the last id. */
     public static final int COUNT = 640;
 }

@@ -17,8 +17,9 @@ public final class Exec {
 
     /** Executes one decoded instruction; EIP already points past it. */
     public static void execute(Cpu cpu, Insn in) {
-        int op = in.op;
-        if (op < Op.SLDT_Ew) oneByte(cpu, in, op);
+        int op = in.exec;
+        if (op >= Op.FIRST_SPECIAL) Specialised.execute(cpu, in, op);
+        else if (op < Op.SLDT_Ew) oneByte(cpu, in, op);
         else twoByte(cpu, in, op);
     }
 
