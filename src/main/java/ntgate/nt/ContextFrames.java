@@ -91,7 +91,10 @@ final class ContextFrames {
             m.put(f, trapFrame, "Dr6", m.get(c, context, "Dr6") & Nt.DR6_LEGAL);
             int dr7 = m.get(c, context, "Dr7") & Nt.DR7_LEGAL & ~Nt.DR7_RESERVED_MASK;
             m.put(f, trapFrame, "Dr7", dr7);
-            m.put(Layouts.KTHREAD, k.currentThread(), "DebugActive", (dr7 & 0xFF) != 0 ? 1 : 0);
+            int active = (dr7 & 0xFF) != 0 ? 1 : 0;
+            m.put(Layouts.KTHREAD, k.currentThread(), "DebugActive", active);
+            // KiServiceExit tests XP's per-processor copy of the running thread's flag (KPCR.DebugActive).
+            m.put(Layouts.KPCR, Nt.KIP0PCRADDRESS, "DebugActive", active);
         }
         return NtStatus.STATUS_SUCCESS;
     }

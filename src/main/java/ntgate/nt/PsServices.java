@@ -71,18 +71,14 @@ final class PsServices {
     /**
      * NtSetContextThread(ThreadHandle, *Context): references the thread, then probes, captures and applies the
      * CONTEXT to the trap frame (KeContextToKframes: selectors get RPL 3, EFLAGS the user mask, kernel addresses
-     * in DR0-3 are dropped, DR7 sets KTHREAD.DebugActive). KiServiceExit restores the debug registers when
-     * KPCR.DebugActive, XP's per-processor copy of the running thread's flag, is set, so it is updated here too.
+     * in DR0-3 are dropped, DR7 sets KTHREAD.DebugActive and its per-processor copy KPCR.DebugActive, which
+     * KiServiceExit tests before restoring the debug registers).
      * The SYSEXIT return restores EIP, ESP, EFLAGS and the nonvolatile registers from the frame; EAX is the status.
      */
     static int setContextThread(Kernel k) throws CpuFault {
         int thread = k.arg(0), context = k.arg(1);
         int st = KeServices.referenceThread(k, thread);
         if (st != NtStatus.STATUS_SUCCESS) return st;
-        st = ContextFrames.contextToTrapFrame(k, context, trapFrame(k), k.previousMode());
-        if (st != NtStatus.STATUS_SUCCESS) return st;
-        int active = k.mem.get(Layouts.KTHREAD, k.currentThread(), "DebugActive");
-        k.mem.put(Layouts.KPCR, Nt.KIP0PCRADDRESS, "DebugActive", active);
-        return NtStatus.STATUS_SUCCESS;
+        return ContextFrames.contextToTrapFrame(k, context, trapFrame(k), k.previousMode());
     }
 }

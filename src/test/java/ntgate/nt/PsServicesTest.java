@@ -225,4 +225,54 @@ class PsServicesTest {
         // Until user-mode SEH exists, an unhandled user exception ends the process (ExceptionDispatch).
         assertEquals(NtSystem.End.EXITED, h.end);
     }
+
+    @Test
+    void ntContinueWithDebugRegistersArmsThemForTheResumedContext() {
+        // NtGetContextThread captures the caller (CONTEXT_FULL | CONTEXT_DEBUG_REGISTERS); the program points
+        // Eip at 'resume' and Dr0 at 'target' and continues: KiServiceExit2 loads DR0/DR7 (KPCR.DebugActive set
+        // by KiContinue), so the first instruction at 'target' raises #DB in user mode (SDM Vol.3B 17.3.1.1).
+        NtHarness h = NtHarness.boot("""
+                extern NtGetContextThread
+                extern NtContinue
+                section .text
+                global start
+                start:
+                    mov dword [ctx], 0x10017        ; CONTEXT_FULL | CONTEXT_DEBUG_REGISTERS
+                    push ctx
+                    push -2
+                    call NtGetContextThread
+                    mov dword [ctx + 0xB8], resume  ; Eip
+                    mov dword [ctx + 4], target     ; Dr0
+                    mov dword [ctx + 0x18], 1       ; Dr7: L0, execute, 1 byte
+                    push 0                          ; TestAlert = FALSE
+                    push ctx
+                    call NtContinue
+                    mov dword [reached], 0xBAD      ; never: NtContinue does not return
+                resume:
+                    nop
+                target:
+                    mov dword [reached], 1
+                    xor eax, eax
+                    ret
+                section .data
+                reached: dd 0
+                align 16
+                ctx:     times 0x2CC db 0
+                """);
+        List<Db> dbs = new ArrayList<>();
+        h.sys.cpu.setHooks(new CpuHooks() {
+            @Override
+            public void onFault(Cpu cpu, CpuFault fault, int eip) {
+                if (fault.vector == 1) dbs.add(new Db(eip, cpu.st.cpl, cpu.st.dr[6]));
+            }
+        });
+        h.run();
+        int target = h.symbol("target");
+        assertEquals(1, dbs.size(), dbs.toString());
+        assertEquals(target, dbs.get(0).eip());
+        assertEquals(3, dbs.get(0).cpl());
+        assertEquals(1, dbs.get(0).dr6() & 0xF, "DR6.B0");
+        assertEquals(0, h.u32(h.symbol("reached")));
+        assertEquals(0x80000004, h.exitStatus());   // STATUS_SINGLE_STEP, no handler on the chain
+    }
 }
