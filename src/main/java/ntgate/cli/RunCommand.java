@@ -127,7 +127,9 @@ public final class RunCommand implements Callable<Integer> {
         switch (end) {
             case EXITED -> {
                 int s = sys.k.exitStatus;
-                if (s != 0) System.err.println("ntgate: the process exited with status " + NtStatus.describe(s));
+                if (s != 0 && !sys.k.unhandledException) {
+                    System.err.println("ntgate: the process exited with status " + NtStatus.describe(s));
+                }
                 return s & 0xFF;
             }
             case BUG_CHECK -> {

@@ -139,6 +139,7 @@ final class ExceptionDispatch {
         String line = "ntgate: unhandled exception " + NtStatus.describe(r.code()) + " at " + where(k, r.address())
                 + accessDetail(r) + "\n";
         k.console(Kernel.Console.STDERR, line.getBytes(StandardCharsets.UTF_8));
+        k.unhandledException = true;
         k.exit(r.code());
     }
 

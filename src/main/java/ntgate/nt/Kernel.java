@@ -31,6 +31,8 @@ public final class Kernel {
     /** Set when the process has ended; {@link #exitStatus} is its status. */
     public boolean exited;
     public int exitStatus;
+    /** The process ended on an unhandled exception, already reported in one line. */
+    public boolean unhandledException;
     /** Set when the only thread waits forever (an infinite wait nothing can satisfy): why. */
     public String deadlock;
     /** Set when the kernel stopped with KeBugCheckEx. */

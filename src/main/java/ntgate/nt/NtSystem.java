@@ -158,7 +158,7 @@ public final class NtSystem {
             }
             if (p.text().length == 0) throw new LoadError(fileName + ": the program has no code (.text is empty)");
             this.program = p;
-            source = asmImage(p);
+            source = asmImage(p, moduleName(fileName));
         } else {
             this.program = null;
         }
@@ -188,7 +188,16 @@ public final class NtSystem {
     }
 
     /** The assembled program as an image: every section writable (the .asm program is its own loader). */
-    private static ProgramImage.Source asmImage(AsmResult p) {
+    /** The module name of a program file, as symbols show it: {@code hello} for {@code examples/hello.asm}. */
+    static String moduleName(String fileName) {
+        String n = java.nio.file.Path.of(fileName).getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        if (dot > 0) n = n.substring(0, dot);
+        n = n.replaceAll("[^A-Za-z0-9_]", "_");
+        return n.isEmpty() || n.equalsIgnoreCase("nt") || n.equalsIgnoreCase("ntdll") ? "program" : n;
+    }
+
+    private static ProgramImage.Source asmImage(AsmResult p, String module) {
         return (exports, placement) -> {
             long lo = p.base(), hi = lo;
             for (AsmSection sec : p.sections()) hi = Math.max(hi, sec.end());
@@ -206,7 +215,7 @@ public final class NtSystem {
             for (Map.Entry<String, Long> e : p.symbols().entrySet()) {
                 if (e.getKey().indexOf('.') < 0 && e.getValue() >= lo && e.getValue() < hi) syms.put(e.getKey(), e.getValue());
             }
-            return new ProgramImage("program", (int) lo, mem, List.copyOf(ranges), entry, USER_STACK_SIZE, USER_STACK_SIZE,
+            return new ProgramImage(module, (int) lo, mem, List.copyOf(ranges), entry, USER_STACK_SIZE, USER_STACK_SIZE,
                     false, syms);
         };
     }

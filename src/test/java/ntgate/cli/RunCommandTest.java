@@ -78,4 +78,13 @@ class RunCommandTest {
         assertEquals(a.exit(), b.exit());
         assertEquals(a.out(), b.out());
     }
+
+    @Test
+    void anUnhandledAccessViolationIsOneLineAndTheExitCodeIsItsLowByte() throws Exception {
+        Path p = write("av.asm", "start:\n  nop\nfault:\n  mov dword [0], 1\n  ret\n");
+        CliRun r = CliRun.of("run", p.toString());
+        assertEquals(0x05, r.exit());   // low byte of 0xC0000005
+        assertEquals("ntgate: unhandled exception 0xC0000005 STATUS_ACCESS_VIOLATION at av!fault (00400001): write to 00000000\n",
+                r.err());
+    }
 }

@@ -130,7 +130,7 @@ class SehTest {
                     ret
                 """);
         assertEquals(0xC0000005, h.exitStatus());
-        assertEquals(String.format("ntgate: unhandled exception 0xC0000005 STATUS_ACCESS_VIOLATION at program!fault (%08X): write to 00000000\n",
+        assertEquals(String.format("ntgate: unhandled exception 0xC0000005 STATUS_ACCESS_VIOLATION at test!fault (%08X): write to 00000000\n",
                 h.symbol("fault")), err(h));
     }
 
@@ -142,7 +142,7 @@ class SehTest {
                     ret
                 """);
         assertEquals(0xC0000005, h.exitStatus());
-        assertEquals(String.format("ntgate: unhandled exception 0xC0000005 STATUS_ACCESS_VIOLATION at program!start (%08X): read from 00000010\n",
+        assertEquals(String.format("ntgate: unhandled exception 0xC0000005 STATUS_ACCESS_VIOLATION at test!start (%08X): read from 00000010\n",
                 h.symbol("start")), err(h));
     }
 
@@ -156,7 +156,7 @@ class SehTest {
                     ret
                 """);
         assertEquals(0x80000003, h.exitStatus());
-        assertEquals(String.format("ntgate: unhandled exception 0x80000003 STATUS_BREAKPOINT at program!brk (%08X)\n", h.symbol("brk")), err(h));
+        assertEquals(String.format("ntgate: unhandled exception 0x80000003 STATUS_BREAKPOINT at test!brk (%08X)\n", h.symbol("brk")), err(h));
     }
 
     @Test
@@ -199,7 +199,7 @@ class SehTest {
                     ret
                 """);
         assertEquals(0xC0000094, h.exitStatus());
-        assertEquals(String.format("ntgate: unhandled exception 0xC0000094 STATUS_INTEGER_DIVIDE_BY_ZERO at program!start+0x2 (%08X)\n",
+        assertEquals(String.format("ntgate: unhandled exception 0xC0000094 STATUS_INTEGER_DIVIDE_BY_ZERO at test!start+0x2 (%08X)\n",
                 h.symbol("start") + 2), err(h));
     }
 
@@ -264,7 +264,7 @@ class SehTest {
                 record: dd 0xE0000001, 0, 0, start, 0
                 """);
         assertEquals(0xE0000001, h.exitStatus());
-        assertEquals(String.format("ntgate: unhandled exception 0xE0000001 at program!start (%08X)\n", h.symbol("start")), err(h));
+        assertEquals(String.format("ntgate: unhandled exception 0xE0000001 at test!start (%08X)\n", h.symbol("start")), err(h));
     }
 
     @Test
@@ -279,7 +279,7 @@ class SehTest {
                 record: dd 0xE0000002, 0, 0, 0, 0
                 """);
         assertEquals(0xE0000002, h.exitStatus());
-        assertEquals(String.format("ntgate: unhandled exception 0xE0000002 at program!after (%08X)\n", h.symbol("after")), err(h));
+        assertEquals(String.format("ntgate: unhandled exception 0xE0000002 at test!after (%08X)\n", h.symbol("after")), err(h));
     }
 
     @Test
@@ -354,7 +354,7 @@ class SehTest {
                 """);
         assertEquals(0xC0000005, h.exitStatus());
         assertEquals(0, h.u32(h.symbol("calls")));
-        assertEquals(String.format("ntgate: unhandled exception 0xC0000005 STATUS_ACCESS_VIOLATION at program!fault (%08X): write to 00000000\n",
+        assertEquals(String.format("ntgate: unhandled exception 0xC0000005 STATUS_ACCESS_VIOLATION at test!fault (%08X): write to 00000000\n",
                 h.symbol("fault")), err(h));
     }
 
@@ -415,7 +415,7 @@ class SehTest {
                         ret
                     """.formatted(insn));
             assertEquals(0xC0000096, h.exitStatus(), insn + ": " + err(h));
-            assertEquals(String.format("ntgate: unhandled exception 0xC0000096 STATUS_PRIVILEGED_INSTRUCTION at program!start (%08X)\n", h.symbol("start")), err(h), insn);
+            assertEquals(String.format("ntgate: unhandled exception 0xC0000096 STATUS_PRIVILEGED_INSTRUCTION at test!start (%08X)\n", h.symbol("start")), err(h), insn);
         }
     }
 
@@ -428,7 +428,7 @@ class SehTest {
                     ret
                 """);
         assertEquals(0xC0000005, h.exitStatus());
-        assertEquals(String.format("ntgate: unhandled exception 0xC0000005 STATUS_ACCESS_VIOLATION at program!start+0x4 (%08X)\n", h.symbol("start") + 4), err(h));
+        assertEquals(String.format("ntgate: unhandled exception 0xC0000005 STATUS_ACCESS_VIOLATION at test!start+0x4 (%08X)\n", h.symbol("start") + 4), err(h));
     }
 
     @Test
