@@ -18,7 +18,8 @@ import java.util.concurrent.Callable;
 /** {@code ntgate bare}: runs a bare-metal kernel (Multiboot v1, or a flat binary) on the emulated CPU. */
 @Command(name = "bare", mixinStandardHelpOptions = true,
         description = {
-            "Boot a bare-metal kernel: a Multiboot v1 image (ELF32, or a binary with the a.out-kludge address fields),",
+            "Boot a bare-metal kernel on the emulated CPU.",
+            "The kernel is a Multiboot v1 image (ELF32, or a binary with the a.out-kludge address fields),",
             "or a flat binary with --load and --entry. Port 0xE9 and COM1 (0x3F8) print to stdout; a write of V to",
             "port 0xF4 (isa-debug-exit) ends the run with exit code (V << 1) | 1.",
             "Other endings: HLT (there are no interrupt sources) exits 0; a triple fault exits 3; --max-insns exits 4;",

@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 /** {@code ntgate debug FILE}: boots the machine stopped before its first instruction, under a WinDbg-style debugger. */
 @Command(name = "debug", mixinStandardHelpOptions = true,
         description = {
-            "Boot a program (.exe or .asm, as for 'run') stopped before the first instruction (nt!KiSystemStartup,",
+            "Debug a program with WinDbg-style commands, from boot.",
+            "The program (.exe or .asm, as for 'run') stops before the first instruction (nt!KiSystemStartup,",
             "ring 0) and debug it with WinDbg's commands: r, t, p, g, gu, bp/bl/bc/bd/be, u, db/dw/dd/dq/dps/dc,",
             "eb/ew/ed, dt nt!_TYPE [addr], k, !pcr, !thread, !idt, ? expr, q.",
             "Commands come from -c (separated by ';' or newlines), else from standard input (prompt 'kd> ').",

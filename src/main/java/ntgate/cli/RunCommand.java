@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 /** {@code ntgate run FILE}: boots the machine and runs one program through the real gate. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {
-            "Boot the XP SP3 kernel and run a program: a PE32 i386 executable (.exe, or any file starting with MZ)",
+            "Boot the XP SP3 kernel and run a program through the real system-call gate.",
+            "The program is a PE32 i386 executable (.exe, or any file starting with MZ)",
             "importing only ntdll.dll, or a NASM-syntax .asm file (extern names bind to ntdll exports;",
             "execution starts at the global label 'start', else at the start of .text, and returning ends the process",
             "with EAX as its status).",
