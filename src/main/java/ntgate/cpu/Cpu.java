@@ -588,6 +588,8 @@ public final class Cpu {
                 }
                 return c;
             }
+            if (fetchPage != null) fetchPage[lin & 0xFFF] = c;   // it fits in this page after all
+            return c;
         }
         Insn in = Decoder.decode(fetcher, mode32);
         if (fetchPage != null) fetchPage[lin & 0xFFF] = in;

@@ -69,19 +69,7 @@
 ; SegDs=SegEs=23, SegFs=3B, SegGs=0, Eax..Ebp, ExceptionList=EXCEPTION_CHAIN_END,
 ; PreviousPreviousMode=UserMode, Dr0..Dr7 when the thread's DebugActive is set.
 
-; NTSTATUS values used below (NT-FACTS §13; NtStatus is not among the resolver's symbols).
-STATUS_SUCCESS                 equ 0x00000000
-STATUS_BREAKPOINT              equ 0x80000003
-STATUS_SINGLE_STEP             equ 0x80000004
-STATUS_ACCESS_VIOLATION        equ 0xC0000005
-STATUS_INVALID_SYSTEM_SERVICE  equ 0xC000001C
-STATUS_ILLEGAL_INSTRUCTION     equ 0xC000001D
-STATUS_INTEGER_DIVIDE_BY_ZERO  equ 0xC0000094
-STATUS_PRIVILEGED_INSTRUCTION  equ 0xC0000096
-KI_EXCEPTION_ACCESS_VIOLATION  equ 0x10000004
-; Not in NT-FACTS §13; ntstatus.h values for the #OF and #BR traps.
-STATUS_ARRAY_BOUNDS_EXCEEDED   equ 0xC000008C
-STATUS_INTEGER_OVERFLOW        equ 0xC0000095
+; NTSTATUS values (STATUS_*, KI_EXCEPTION_ACCESS_VIOLATION) come from nt.NtStatus through the resolver.
 
 ; From the generated part (service tables).
 extern KeServiceDescriptorTableShadow

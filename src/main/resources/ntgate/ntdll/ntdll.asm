@@ -39,9 +39,8 @@ RtlUserThreadStart:
     int3
 
 ; ---------------------------------------------------------------------------------------------------
-; User-mode exception dispatch (NT-FACTS §10.3). Constants from ntstatus.h / winnt.h (NT-FACTS §13).
-STATUS_NONCONTINUABLE_EXCEPTION equ 0xC0000025
-STATUS_INVALID_DISPOSITION      equ 0xC0000026
+; User-mode exception dispatch (NT-FACTS §10.3). Statuses come from nt.NtStatus through the resolver; the
+; ExceptionFlags bits are winnt.h's (NT-FACTS §13).
 EXCEPTION_NONCONTINUABLE        equ 0x01      ; ExceptionFlags: the exception may not be continued
 EXCEPTION_UNWINDING             equ 0x02
 EXCEPTION_EXIT_UNWIND           equ 0x04

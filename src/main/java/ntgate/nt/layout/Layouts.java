@@ -522,6 +522,12 @@ public final class Layouts {
                 throw new ExceptionInInitializerError("constant clashes with a layout symbol: " + e.getKey());
             }
         }
+        // The NTSTATUS values, so guest sources write STATUS_ACCESS_VIOLATION without declaring it again.
+        for (Map.Entry<Integer, String> e : ntgate.nt.NtStatus.all().entrySet()) {
+            if (syms.put(e.getValue(), Integer.toUnsignedLong(e.getKey())) != null) {
+                throw new ExceptionInInitializerError("status clashes with a layout symbol: " + e.getValue());
+            }
+        }
         SYMBOLS = Collections.unmodifiableMap(syms);
     }
 
@@ -560,7 +566,8 @@ public final class Layouts {
     /**
      * The assembler symbols: {@code KTRAP_FRAME.Eip} = 0x68, {@code KTRAP_FRAME_size} = 0x8C,
      * {@code KTHREAD.ApcState.UserApcPending} = 0x4A for every field of every layout, plus the
-     * constants of {@link Nt#symbols()} ({@code KGDT_R3_TEB}, {@code MM_USER_PROBE_ADDRESS}, ...).
+     * constants of {@link Nt#symbols()} ({@code KGDT_R3_TEB}, {@code MM_USER_PROBE_ADDRESS}, ...) and the statuses
+     * of {@link ntgate.nt.NtStatus} ({@code STATUS_ACCESS_VIOLATION}).
      */
     public static Map<String, Long> symbols() {
         return SYMBOLS;
