@@ -6,6 +6,7 @@ import ntgate.nt.NtStatus;
 import ntgate.nt.NtSystem;
 import ntgate.nt.layout.Dt;
 import ntgate.nt.layout.Layouts;
+import ntgate.nt.layout.Nt;
 
 import java.util.Locale;
 
@@ -18,8 +19,11 @@ final class BugCheckReport {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "*** STOP: 0x%08X (0x%08X,0x%08X,0x%08X,0x%08X) %s%n",
                 b.code(), b.p1(), b.p2(), b.p3(), b.p4(), b.name()));
-        if (b.code() == 0x7F || b.code() == 0x8E || b.code() == 0x1E) {
+        if (b.code() == Nt.KERNEL_MODE_EXCEPTION_NOT_HANDLED) {
+            // P1 is the exception code (for 0x7F it is the trap's vector, printed with the parameters).
             sb.append("  exception: ").append(NtStatus.describe(b.p1())).append('\n');
+        } else if (b.code() == Nt.UNEXPECTED_KERNEL_MODE_TRAP) {
+            sb.append("  trap: ").append(ntgate.cpu.CpuFault.mnemonic(b.p1())).append('\n');
         }
         sb.append("  at ").append(sys.symbolize(b.eip())).append(" after ").append(sys.cpu.icount).append(" instructions\n");
         if (b.trapFrame() != 0) {

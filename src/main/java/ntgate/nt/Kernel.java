@@ -50,14 +50,13 @@ public final class Kernel {
     public record BugCheck(int code, int p1, int p2, int p3, int p4, int eip, int trapFrame) {
         public String name() {
             return switch (code) {
-                case 0x0A -> "IRQL_NOT_LESS_OR_EQUAL";
-                case 0x1E -> "KMODE_EXCEPTION_NOT_HANDLED";
-                case 0x4A -> "IRQL_GT_ZERO_AT_SYSTEM_SERVICE";
-                case 0x50 -> "PAGE_FAULT_IN_NONPAGED_AREA";
-                case 0x7F -> "UNEXPECTED_KERNEL_MODE_TRAP";
-                case 0x8E -> "KERNEL_MODE_EXCEPTION_NOT_HANDLED";
-                case 0xD1 -> "DRIVER_IRQL_NOT_LESS_OR_EQUAL";
-                case 0x01 -> "APC_INDEX_MISMATCH";
+                case Nt.APC_INDEX_MISMATCH -> "APC_INDEX_MISMATCH";
+                case Nt.IRQL_NOT_LESS_OR_EQUAL -> "IRQL_NOT_LESS_OR_EQUAL";
+                case Nt.SET_OF_INVALID_CONTEXT -> "SET_OF_INVALID_CONTEXT";
+                case Nt.IRQL_GT_ZERO_AT_SYSTEM_SERVICE -> "IRQL_GT_ZERO_AT_SYSTEM_SERVICE";
+                case Nt.PAGE_FAULT_IN_NONPAGED_AREA -> "PAGE_FAULT_IN_NONPAGED_AREA";
+                case Nt.UNEXPECTED_KERNEL_MODE_TRAP -> "UNEXPECTED_KERNEL_MODE_TRAP";
+                case Nt.KERNEL_MODE_EXCEPTION_NOT_HANDLED -> "KERNEL_MODE_EXCEPTION_NOT_HANDLED";
                 default -> "BUGCHECK";
             };
         }
