@@ -33,7 +33,7 @@ import java.util.Map;
  */
 public final class Debugger implements CpuHooks, Expr.Context {
     /** KPCR of processor 0 (NT-FACTS §2.3). */
-    public static final int KPCR_ADDRESS = 0xFFDFF000;
+    public static final int KPCR_ADDRESS = ntgate.nt.layout.Nt.KIP0PCRADDRESS;
     private static final int MAX_FRAMES = 32;
 
     private final NtSystem sys;

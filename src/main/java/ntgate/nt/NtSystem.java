@@ -585,11 +585,15 @@ public final class NtSystem {
      * (program, ntdll), memory order (the same) and initialization order (ntdll only: an EXE is not initialized
      * as a DLL), as LdrpInitializeProcess leaves them on XP.
      */
+    private static int align16(int n) {
+        return (n + 15) & ~15;
+    }
+
     private void buildLoaderData() {
         Struct ld = Layouts.PEB_LDR_DATA, le = Layouts.LDR_DATA_TABLE_ENTRY;
         int data = LOADER_DATA;
-        int exe = data + 0x40, nt = exe + 0x60;
-        int strings = nt + 0x60;
+        int exe = data + align16(ld.size()), nt = exe + align16(le.size());
+        int strings = nt + align16(le.size());
         long ntdllEnd = ntdll.base();
         for (AsmSection sec : ntdll.sections()) ntdllEnd = Math.max(ntdllEnd, sec.end());
         String exeFull = options.commandLine.split(" ")[0];
