@@ -3,6 +3,7 @@ extern NtWriteFile
 extern NtTestAlert
 extern NtQueueApcThread
 extern KiIntSystemCall
+extern NtYieldExecution
 
 section .text
 global start
@@ -35,7 +36,7 @@ start:
     push l_kaddr
     call report
 
-    mov eax, 0x116                  ; 5. NtYieldExecution's service number, entered with INT 2Eh
+    mov eax, [NtYieldExecution + 1] ; 5. NtYieldExecution's service number, read from its ntdll stub (B8 imm32)
     call KiIntSystemCall            ;    lea edx,[esp+8] / int 0x2e / ret
     push eax
     push l_int2e_len
