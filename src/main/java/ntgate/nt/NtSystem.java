@@ -129,10 +129,7 @@ public final class NtSystem {
         Set<String> guestDefined = new HashSet<>();
         Matcher m = Pattern.compile("(?m)^(Nt\\w+):").matcher(kernelHand);
         while (m.find()) guestDefined.add(m.group(1));
-        // The hand-written file declares what it takes from the generated part as extern (so it also assembles
-        // alone, as NtoskrnlAsmTest does); assembled together, those names are defined in the same unit.
-        String kernelSource = kernelHand.replaceAll("(?m)^extern\\s+\\w+.*$", "") + "\n"
-                + ServiceTableSource.generate(hostCalls::has, guestDefined) + bootSource(options);
+        String kernelSource = kernelHand + "\n" + ServiceTableSource.generate(hostCalls::has, guestDefined) + bootSource(options);
         AsmOptions.Resolver kres = name -> {
             OptionalLong v = hostCalls.resolve(name);
             return v.isPresent() ? v : Layouts.resolver().resolve(name);

@@ -71,8 +71,8 @@
 
 ; NTSTATUS values (STATUS_*, KI_EXCEPTION_ACCESS_VIOLATION) come from nt.NtStatus through the resolver.
 
-; From the generated part (service tables).
-extern KeServiceDescriptorTableShadow
+; From the generated part (service tables), resolved when the two parts are assembled together:
+; KeServiceDescriptorTable, KeServiceDescriptorTableShadow, KiServiceTable, the service routines.
 
 global KiSystemService, KiFastCallEntry2, KiFastCallEntry, KiSystemServiceRepeat
 global KiSystemServiceAccessTeb, KiSystemServiceCopyArguments, kss60, kss61, kss70
