@@ -70,13 +70,13 @@ final class KeServices {
 
     static void register(Kernel k, HostCallTable t) {
         Clock clock = new Clock();
-        service(k, t, "NtQuerySystemTime", () -> {
+        k.service(t, "NtQuerySystemTime", () -> {
             int p = k.arg(0);
             probeForWrite(k, p, 8, 1);
             w64(k, p, clock.systemTime(k));
             return NtStatus.STATUS_SUCCESS;
         });
-        service(k, t, "NtQueryPerformanceCounter", () -> {
+        k.service(t, "NtQueryPerformanceCounter", () -> {
             int counter = k.arg(0), frequency = k.arg(1);
             probeForWrite(k, counter, 8, 4);
             if (frequency != 0) probeForWrite(k, frequency, 8, 4);
@@ -87,27 +87,17 @@ final class KeServices {
             if (frequency != 0) w64(k, frequency, PERFORMANCE_FREQUENCY);
             return NtStatus.STATUS_SUCCESS;
         });
-        service(k, t, "NtQuerySystemInformation", () -> querySystemInformation(k));
-        service(k, t, "NtDelayExecution", () -> delay(k, clock));
-        service(k, t, "NtCreateEvent", () -> createEvent(k));
-        service(k, t, "NtSetEvent", () -> changeEvent(k, k.arg(1), e -> e.signaled = true));
-        service(k, t, "NtResetEvent", () -> changeEvent(k, k.arg(1), e -> e.signaled = false));
-        service(k, t, "NtClearEvent", () -> changeEvent(k, 0, e -> e.signaled = false));
-        service(k, t, "NtWaitForSingleObject", () -> waitForSingleObject(k, clock));
+        k.service(t, "NtQuerySystemInformation", () -> querySystemInformation(k));
+        k.service(t, "NtDelayExecution", () -> delay(k, clock));
+        k.service(t, "NtCreateEvent", () -> createEvent(k));
+        k.service(t, "NtSetEvent", () -> changeEvent(k, k.arg(1), e -> e.signaled = true));
+        k.service(t, "NtResetEvent", () -> changeEvent(k, k.arg(1), e -> e.signaled = false));
+        k.service(t, "NtClearEvent", () -> changeEvent(k, 0, e -> e.signaled = false));
+        k.service(t, "NtWaitForSingleObject", () -> waitForSingleObject(k, clock));
     }
 
     // ---- shared helpers ------------------------------------------------------------------------------------------
 
-    /** Kernel.service plus ProbeForXxx's misalignment, which NT's try/except returns as its exception code. */
-    static void service(Kernel k, HostCallTable t, String name, Kernel.Body body) {
-        k.service(t, name, () -> {
-            try {
-                return body.call();
-            } catch (Kernel.Misaligned e) {
-                return NtStatus.STATUS_DATATYPE_MISALIGNMENT;
-            }
-        });
-    }
 
     /**
      * ProbeForWrite: for a user-mode caller, the range must lie below MmUserProbeAddress and XP then writes each

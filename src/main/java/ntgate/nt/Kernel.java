@@ -110,8 +110,9 @@ public final class Kernel {
     }
 
     /**
-     * Registers a service body: a fault while it touches memory becomes STATUS_ACCESS_VIOLATION, as the service's
-     * try/except does in NT (NT-FACTS §10.2).
+     * Registers a service body: a fault while it touches memory becomes STATUS_ACCESS_VIOLATION, and a probe of a
+     * misaligned pointer STATUS_DATATYPE_MISALIGNMENT, as the service's try/except returns them in NT
+     * (NT-FACTS §10.2).
      */
     void service(HostCallTable t, String name, Body body) {
         t.register(name, c -> {
@@ -120,6 +121,8 @@ public final class Kernel {
                 status = body.call();
             } catch (CpuFault f) {
                 status = NtStatus.STATUS_ACCESS_VIOLATION;
+            } catch (Misaligned e) {
+                status = NtStatus.STATUS_DATATYPE_MISALIGNMENT;
             }
             c.gpr[0] = status;
         });
@@ -198,18 +201,7 @@ public final class Kernel {
             mem.put(kt, thread, "TrapFrame", savedTrapFrame);
         });
         // KiContinue(Context, ExceptionFrame, TrapFrame) for NtContinue: probe, copy and apply the CONTEXT.
-        t.register("KiContinue", c -> {
-            int context = arg(0), trapFrame = arg(2);
-            int status;
-            try {
-                status = ContextFrames.contextToTrapFrame(this, context, trapFrame, previousMode());
-            } catch (Misaligned e) {
-                status = NtStatus.STATUS_DATATYPE_MISALIGNMENT;
-            } catch (CpuFault f) {
-                status = NtStatus.STATUS_ACCESS_VIOLATION;
-            }
-            c.gpr[0] = status;
-        });
+        service(t, "KiContinue", () -> ContextFrames.contextToTrapFrame(this, arg(0), arg(2), previousMode()));
         // KeTestAlertThread(AlertMode): AL = whether the thread was alerted (NT-FACTS §8.1).
         t.register("KeTestAlertThread", c -> c.gpr[0] = testAlert(arg(0)) == NtStatus.STATUS_ALERTED ? 1 : 0);
         // MmAccessFault(StoreInstruction, VirtualAddress, PreviousMode, TrapFrame): nothing in ntgate is paged
@@ -277,12 +269,8 @@ public final class Kernel {
         Object o = handles.get(h);
         if (!(o instanceof Console c)) return o == null ? NtStatus.STATUS_INVALID_HANDLE : NtStatus.STATUS_OBJECT_TYPE_MISMATCH;
         if (c == Console.STDIN) return NtStatus.STATUS_ACCESS_DENIED;
-        try {
-            probe(iosb, 8, 4);
-            probe(buffer, length, 1);
-        } catch (Misaligned e) {
-            return NtStatus.STATUS_DATATYPE_MISALIGNMENT;
-        }
+        probe(iosb, 8, 4);
+        probe(buffer, length, 1);
         byte[] data = mem.read(buffer, length);
         console(c, data);
         mem.w32(iosb, NtStatus.STATUS_SUCCESS);
@@ -295,12 +283,8 @@ public final class Kernel {
         Object o = handles.get(h);
         if (!(o instanceof Console c)) return o == null ? NtStatus.STATUS_INVALID_HANDLE : NtStatus.STATUS_OBJECT_TYPE_MISMATCH;
         if (c != Console.STDIN) return NtStatus.STATUS_ACCESS_DENIED;
-        try {
-            probe(iosb, 8, 4);
-            probe(buffer, length, 1);
-        } catch (Misaligned e) {
-            return NtStatus.STATUS_DATATYPE_MISALIGNMENT;
-        }
+        probe(iosb, 8, 4);
+        probe(buffer, length, 1);
         byte[] data;
         try {
             // One read, as a console read returns what one line (or one pipe write) delivered.

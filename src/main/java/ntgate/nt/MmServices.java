@@ -35,10 +35,10 @@ final class MmServices {
     static final int X64K = 0x10000, PAGE = 0x1000;
 
     static void register(Kernel k, HostCallTable t) {
-        KeServices.service(k, t, "NtAllocateVirtualMemory", () -> allocate(k));
-        KeServices.service(k, t, "NtFreeVirtualMemory", () -> free(k));
-        KeServices.service(k, t, "NtProtectVirtualMemory", () -> protect(k));
-        KeServices.service(k, t, "NtQueryVirtualMemory", () -> query(k));
+        k.service(t, "NtAllocateVirtualMemory", () -> allocate(k));
+        k.service(t, "NtFreeVirtualMemory", () -> free(k));
+        k.service(t, "NtProtectVirtualMemory", () -> protect(k));
+        k.service(t, "NtQueryVirtualMemory", () -> query(k));
     }
 
     // ---- protections -----------------------------------------------------------------------------------------

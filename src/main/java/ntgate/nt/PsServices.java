@@ -19,9 +19,9 @@ final class PsServices {
     static final int NORMAL_BASE_PRIORITY = 8;
 
     static void register(Kernel k, HostCallTable t) {
-        KeServices.service(k, t, "NtQueryInformationProcess", () -> queryInformationProcess(k));
-        KeServices.service(k, t, "NtGetContextThread", () -> getContextThread(k));
-        KeServices.service(k, t, "NtSetContextThread", () -> setContextThread(k));
+        k.service(t, "NtQueryInformationProcess", () -> queryInformationProcess(k));
+        k.service(t, "NtGetContextThread", () -> getContextThread(k));
+        k.service(t, "NtSetContextThread", () -> setContextThread(k));
     }
 
     /**

@@ -87,4 +87,35 @@ class RunCommandTest {
         assertEquals("ntgate: unhandled exception 0xC0000005 STATUS_ACCESS_VIOLATION at av!fault (00400001): write to 00000000\n",
                 r.err());
     }
+
+    @Test
+    void aMisalignedPointerIsAStatusNotAJavaException() throws Exception {
+        // NtDisplayString probes its UNICODE_STRING with ProbeForRead(.., 4): a pointer off by one is
+        // STATUS_DATATYPE_MISALIGNMENT (0x80000002), returned by the service's try/except.
+        Path p = write("mis.asm", "extern NtDisplayString\nstart:\n  push 0x00400001\n  call NtDisplayString\n  ret\n");
+        CliRun r = CliRun.of("run", p.toString());
+        assertEquals(0x02, r.exit(), r.err());
+        assertTrue(r.err().contains("0x80000002 STATUS_DATATYPE_MISALIGNMENT"), r.err());
+    }
+
+    @Test
+    void ntDisplayStringPrintsItsUnicodeString() throws Exception {
+        // UNICODE_STRING: Length (bytes), MaximumLength, Buffer; NtDisplayString = service 0x43, one argument.
+        Path p = write("disp.asm", """
+                extern NtDisplayString
+                start:
+                    push us
+                    call NtDisplayString
+                    ret
+                section .data
+                align 4
+                us:  dw 6, 6
+                     dd text
+                text: dw 'h', 'i', 10
+                """);
+        CliRun r = CliRun.of("run", "--trace", "syscalls", p.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("hi\n", r.out());
+        assertTrue(r.err().startsWith("NtDisplayString(0x"), r.err());
+    }
 }

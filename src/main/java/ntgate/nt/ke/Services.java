@@ -60,8 +60,9 @@ public final class Services {
             new Service("NtAlertThread", 0, 0x00D, 1),
             new Service("NtAllocateVirtualMemory", 0, 0x011, 6),
             new Service("NtCallbackReturn", 0, 0x014, 3),
-            // NtClearEvent: not in NT-FACTS §12. KiServiceTable is in name order and no service name sorts
-            // between NtClearEvent and NtClose (0x019), so it is 0x018; 1 argument (WRK services.tab).
+            // Not in NT-FACTS §12; number and argument count from the XP SP3 KiServiceTable dump of
+            // tinysec/windows-syscall-table (5.1.2600-sp3-windows-xp/i386/ssdt.c), which agrees with §12 on
+            // every row §12 has. NtClearEvent 0x018 (1 argument); NtDisplayString 0x043 (1 argument).
             new Service("NtClearEvent", 0, 0x018, 1),
             new Service("NtClose", 0, 0x019, 1),
             new Service("NtContinue", 0, 0x020, 2),
@@ -75,6 +76,7 @@ public final class Services {
             new Service("NtCreateThread", 0, 0x035, 8),
             new Service("NtDelayExecution", 0, 0x03B, 2),
             new Service("NtDeviceIoControlFile", 0, 0x042, 10),
+            new Service("NtDisplayString", 0, 0x043, 1),
             new Service("NtDuplicateObject", 0, 0x044, 7),
             new Service("NtFlushInstructionCache", 0, 0x04E, 3),
             new Service("NtFreeVirtualMemory", 0, 0x053, 4),
