@@ -227,15 +227,7 @@ public final class FarXfer {
             return;
         }
         int rpl = sel & 3;
-        if ((sel & 0xFFFC) == 0) throw CpuFault.gp(0);
-        long d = Segments.readDescriptor(cpu, sel, CpuFault.GP);
-        int attr = Segments.descAttr(d);
-        if ((attr & ATTR_S) == 0 || (attr & ATTR_CODE) == 0) throw CpuFault.gp(sel & 0xFFFC);
-        if (rpl < st.cpl) throw CpuFault.gp(sel & 0xFFFC);
-        int dpl = attrDpl(attr);
-        if ((attr & ATTR_CONFORMING) != 0 ? dpl > rpl : dpl != rpl) throw CpuFault.gp(sel & 0xFFFC);
-        if ((attr & ATTR_P) == 0) throw new CpuFault(CpuFault.NP, sel & 0xFFFC);
-        if (Integer.compareUnsigned(eip, Segments.descLimit(d)) > 0) throw CpuFault.gp(0);
+        long d = returnCodeSegment(cpu, sel, eip);
         if (rpl == st.cpl) {
             loadCs(cpu, sel, d, rpl);
             cpu.adjustSp(2 * size + release);
@@ -331,15 +323,7 @@ public final class FarXfer {
             return;
         }
         int rpl = cs & 3;
-        if ((cs & 0xFFFC) == 0) throw CpuFault.gp(0);
-        long d = Segments.readDescriptor(cpu, cs, CpuFault.GP);
-        int attr = Segments.descAttr(d);
-        if ((attr & ATTR_S) == 0 || (attr & ATTR_CODE) == 0) throw CpuFault.gp(cs & 0xFFFC);
-        if (rpl < st.cpl) throw CpuFault.gp(cs & 0xFFFC);
-        int dpl = attrDpl(attr);
-        if ((attr & ATTR_CONFORMING) != 0 ? dpl > rpl : dpl != rpl) throw CpuFault.gp(cs & 0xFFFC);
-        if ((attr & ATTR_P) == 0) throw new CpuFault(CpuFault.NP, cs & 0xFFFC);
-        if (Integer.compareUnsigned(eip, Segments.descLimit(d)) > 0) throw CpuFault.gp(0);
+        long d = returnCodeSegment(cpu, cs, eip);
         int oldCpl = st.cpl;
         int oldFlags = st.eflags();
         // Which EFLAGS bits the return may change (SDM IRET: IOPL only at CPL 0, IF only when CPL <= IOPL).
@@ -393,5 +377,24 @@ public final class FarXfer {
         st.eip = eip & 0xFFFF;
         Sys.flagsChanged(cpu, old);
         cpu.refreshAll();
+    }
+
+    /**
+     * The checks RETF and IRET share on the code segment they return to (SDM Vol.2 RET and IRET, protected
+     * mode): not null, a code segment, RPL not below CPL, DPL equal to RPL (at most RPL when conforming), present,
+     * EIP within the limit. Returns its descriptor.
+     */
+    private static long returnCodeSegment(Cpu cpu, int sel, int eip) {
+        int rpl = sel & 3;
+        if ((sel & 0xFFFC) == 0) throw CpuFault.gp(0);
+        long d = Segments.readDescriptor(cpu, sel, CpuFault.GP);
+        int attr = Segments.descAttr(d);
+        if ((attr & ATTR_S) == 0 || (attr & ATTR_CODE) == 0) throw CpuFault.gp(sel & 0xFFFC);
+        if (rpl < cpu.st.cpl) throw CpuFault.gp(sel & 0xFFFC);
+        int dpl = attrDpl(attr);
+        if ((attr & ATTR_CONFORMING) != 0 ? dpl > rpl : dpl != rpl) throw CpuFault.gp(sel & 0xFFFC);
+        if ((attr & ATTR_P) == 0) throw new CpuFault(CpuFault.NP, sel & 0xFFFC);
+        if (Integer.compareUnsigned(eip, Segments.descLimit(d)) > 0) throw CpuFault.gp(0);
+        return d;
     }
 }
