@@ -47,18 +47,7 @@ class GateRoundTripTest {
             "    add esp, 8",
             "    mov [res + 28], eax",
             "    int3",
-            "ZwTestAdd:",
-            "    mov eax, 0",
-            "    mov edx, 0x7FFE0300",
-            "    call [edx]",
-            "    ret 8",
-            "KiFastSystemCall:",
-            "    mov edx, esp",
-            "    sysenter",
-            "KiFastSystemCallRet:",
-            "    ret",
-            "align 4",
-            "res: times 8 dd 0xAAAAAAAA");
+            GateExitPathsTest.SYSENTER_STUBS);
 
     static GateRig rig;
     static Cpu cpu;
