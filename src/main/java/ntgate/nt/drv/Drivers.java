@@ -20,8 +20,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * Kernel drivers, loaded as XP's I/O manager loads them (IopLoadDriver): each image is validated, mapped into kernel
@@ -91,7 +89,6 @@ public final class Drivers {
     private Driver current;
     private boolean entriesDone, unloadStarted;
     private int unloadNext;
-    private TreeMap<Long, String> index;
 
     public Drivers(NtSystem sys) {
         this.sys = sys;
@@ -183,7 +180,7 @@ public final class Drivers {
         writeString(registryPath, "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Services\\" + name);
 
         drivers.add(new Driver(name, file, base, size, m.entry(), obj, registryPath, m.symbols()));
-        index = null;
+        sys.modules.add(name, file, base, size, true, m.symbols());     // lm, x, bu hook!DriverEntry, the traces
     }
 
     /** A UNICODE_STRING at {@code us} whose buffer (NUL-terminated) is allocated from the pool. */
@@ -246,7 +243,7 @@ public final class Drivers {
         line(String.format(Locale.ROOT, "ntgate: %s: DriverEntry failed with %s; the driver is unloaded", d.file, NtStatus.describe(d.status)));
         for (int off = 0; off < d.size; off += 0x1000) sys.pages.unmap(d.base + off);
         sys.cpu.mmu.flushAll();
-        index = null;
+        sys.modules.remove(d.name);
     }
 
     private void line(String s) {
@@ -301,31 +298,5 @@ public final class Drivers {
         sys.mem.put(Layouts.KPCR, Nt.KIP0PCRADDRESS, "NtTib.ExceptionList", Nt.EXCEPTION_CHAIN_END);
         setPreviousMode(Nt.KernelMode);
         return true;
-    }
-
-    // ---- symbols ---------------------------------------------------------------------------------------------
-
-    /** {@code hook!HookNtClose+0x12} for an address inside a loaded driver, else empty. */
-    public Optional<String> symbolAt(int address) {
-        if (drivers.isEmpty()) return Optional.empty();
-        long a = Integer.toUnsignedLong(address);
-        for (Driver d : drivers) {
-            long lo = Integer.toUnsignedLong(d.base);
-            if (d.failed || a < lo || a >= lo + d.size) continue;
-            if (index == null) {
-                index = new TreeMap<>();
-                for (Driver e : drivers) {
-                    if (e.failed) continue;
-                    for (Map.Entry<String, Long> s : e.symbols.entrySet()) {
-                        index.merge(s.getValue(), e.name + "!" + s.getKey(), (x, y) -> x.compareTo(y) <= 0 ? x : y);
-                    }
-                }
-            }
-            Map.Entry<Long, String> s = index.floorEntry(a);
-            if (s == null || s.getKey() < lo) return Optional.of(String.format(Locale.ROOT, "%s+0x%x", d.name, a - lo));
-            long off = a - s.getKey();
-            return Optional.of(off == 0 ? s.getValue() : s.getValue() + String.format(Locale.ROOT, "+0x%x", off));
-        }
-        return Optional.empty();
     }
 }

@@ -207,4 +207,28 @@ class DriverExamplesTest {
         // The instruction before the hook's first is the dispatcher's call of the service (§5.3 step 10).
         assertTrue(lines[hook - 1].contains(" nt!") && lines[hook - 1].contains("call ebx"), lines[hook - 1]);
     }
+
+    @Test
+    void theKiFastCallEntryInlineHookFindsXpsSignatureAndSwapsNtClose() throws Exception {
+        CliRun r = CliRun.of("run", "--driver", sys("kfce"), CLOSER);
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(HOOKED, r.out());
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        NtSystem s = runInProcess(err, "kfce");
+        String log = err.toString(StandardCharsets.UTF_8);
+        int entry = s.kernelSymbol("KiFastCallEntry");
+        // NT-FACTS §15: the hook site is KiFastCallEntry+0xE5, sub esp,ecx / shr ecx,2 = 2B E1 C1 E9 02.
+        assertTrue(log.contains(String.format(Locale.ROOT,
+                "kfce: KiFastCallEntry (MSR 0x176) = %08X; the signature is at +0xe5; jmp KfceStub written\n", entry)), log);
+        assertTrue(log.contains("kfce: HookNtClose(00C105E0): taken by the hook\n"), log);
+        assertTrue(log.contains("2 swapped"), "both NtClose calls went through KfceFilter:\n" + log);
+        int[] site = {0x2B, 0xE1, 0xC1, 0xE9, 0x02};
+        for (int i = 0; i < 5; i++) assertEquals(site[i], s.mem.u8(Integer.toUnsignedLong(entry + 0xE5 + i)), "byte " + i + " written back");
+
+        CliRun t = CliRun.of("run", "--trace", "gate", "--driver", sys("kfce"), CLOSER);
+        assertEquals(0, t.exit(), t.err());
+        assertTrue(t.err().contains("nt!KiFastCallEntry+0xe5") && t.err().contains("jmp kfce!KfceStub"),
+                "the patched site in the gate trace");
+        assertTrue(t.err().contains(" kfce!KfceFilter "), "the filter runs on the sysenter path");
+    }
 }
