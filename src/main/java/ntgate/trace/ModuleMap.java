@@ -1,7 +1,6 @@
 package ntgate.trace;
 
-import ntgate.asm.AsmResult;
-import ntgate.asm.AsmSection;
+import ntgate.nt.ModuleList;
 import ntgate.nt.NtSystem;
 
 import java.util.ArrayList;
@@ -9,8 +8,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The images mapped in a booted machine, in load order: the kernel, ntdll and the program, each with its linear
- * range. Used where a tool needs modules (trace filters, drcov's module table, the GDB stub's library list).
+ * The machine's modules ({@link NtSystem#modules}: nt, ntdll, the program, and drivers or DLLs as loaders add
+ * them) as tools outside the debugger want them: with the path Windows would show and the entry point. Read when
+ * asked, so a module loaded later is in the next answer. Used by trace filters, drcov's module table and the GDB
+ * stub's library list.
  */
 public final class ModuleMap {
     /**
@@ -24,45 +25,38 @@ public final class ModuleMap {
         }
     }
 
-    private final List<Module> modules;
+    private final NtSystem sys;
 
     public ModuleMap(NtSystem sys) {
-        List<Module> l = new ArrayList<>();
-        l.add(fromAsm("nt", "ntkrnlpa.exe", "C:\\WINDOWS\\system32\\ntkrnlpa.exe", sys.kernel, 0));
-        l.add(fromAsm("ntdll", "ntdll.dll", "C:\\WINDOWS\\system32\\ntdll.dll", sys.ntdll, 0));
-        String file = sys.image.name();
-        String module = file;
-        int dot = module.lastIndexOf('.');
-        if (dot > 0) module = module.substring(0, dot);
-        if (dot < 0) file = file + ".exe";
-        l.add(new Module(module, file, "C:\\" + file, sys.image.base(), sys.image.end(), sys.image.entry()));
-        this.modules = List.copyOf(l);
-    }
-
-    private static Module fromAsm(String name, String file, String path, AsmResult r, int entry) {
-        long hi = r.base();
-        for (AsmSection s : r.sections()) hi = Math.max(hi, s.end());
-        hi = (hi + 0xFFF) & ~0xFFFL;
-        return new Module(name, file, path, (int) r.base(), hi, entry);
+        this.sys = sys;
     }
 
     public List<Module> all() {
-        return modules;
+        List<Module> l = new ArrayList<>();
+        for (ModuleList.Module m : sys.modules.all()) {
+            boolean program = m.base() == sys.image.base() && !m.kernel();
+            String path;
+            if (program) path = "C:\\" + m.file();
+            else if (m.kernel() && !m.name().equals("nt")) path = "C:\\WINDOWS\\system32\\drivers\\" + m.file();
+            else path = "C:\\WINDOWS\\system32\\" + m.file();
+            l.add(new Module(m.name(), m.file(), path, m.base(), m.end(), program ? sys.image.entry() : 0));
+        }
+        return l;
     }
 
     /** The module holding {@code linear}, or null. */
     public Module at(int linear) {
-        for (Module m : modules) if (m.contains(linear)) return m;
+        for (Module m : all()) if (m.contains(linear)) return m;
         return null;
     }
 
     /** The module of that name (as symbols show it, or its file name), case-insensitive; null when none. */
     public Module named(String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        for (Module m : modules) {
+        if (n.equals("ntoskrnl") || n.equals("ntkrnlpa")) n = "nt";
+        for (Module m : all()) {
             if (m.name().toLowerCase(Locale.ROOT).equals(n) || m.fileName().toLowerCase(Locale.ROOT).equals(n)) return m;
         }
-        if (n.equals("ntoskrnl") || n.equals("ntkrnlpa")) return modules.get(0);
         return null;
     }
 }

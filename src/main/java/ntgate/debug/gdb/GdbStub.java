@@ -112,6 +112,10 @@ public final class GdbStub implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
             String reply;
             try {
                 if (p.equals("k")) return Outcome.KILLED;
+                if (p.startsWith("vKill")) {
+                    conn.send("OK");
+                    return Outcome.KILLED;
+                }
                 if (p.equals("D") || p.startsWith("D;")) {
                     conn.send("OK");
                     return Outcome.DETACHED;
@@ -197,7 +201,6 @@ public final class GdbStub implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
             throw new BadPacket();
         }
         if (p.equals("vMustReplyEmpty")) return "";
-        if (p.startsWith("vKill")) return "OK";
         return "";
     }
 
