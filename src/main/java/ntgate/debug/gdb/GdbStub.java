@@ -55,7 +55,10 @@ public final class GdbStub implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
 
     // Breakpoints (addresses) and watchpoints (type 2 write, 3 read, 4 access; address; length).
     private final List<Integer> breakpoints = new ArrayList<>();
+    /** The breakpoints' addresses, and whether each was set as a hardware one (Z1), for the hooks. */
     private int[] breakArray = new int[0];
+    private final List<Integer> hardware = new ArrayList<>();
+    private int modulesReported;
     private final List<int[]> watchpoints = new ArrayList<>();
 
     // Execution control, read by the hooks during one resume.
@@ -80,6 +83,7 @@ public final class GdbStub implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
         this.budget = budget;
         this.monitor = monitor;
         this.modules = new ModuleMap(sys);
+        this.modulesReported = sys.modules.all().size();
     }
 
     /** The reason the machine stopped for good (the process exited, a bug check), or null. */
@@ -377,12 +381,13 @@ public final class GdbStub implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
         int addr = hexInt(f[1]);
         int kind = hexInt(f[2]);
         if (type == 0 || type == 1) {
+            List<Integer> set = type == 0 ? breakpoints : hardware;
             if (insert) {
-                if (!breakpoints.contains(addr)) breakpoints.add(addr);
+                if (!set.contains(addr)) set.add(addr);
             } else {
-                breakpoints.remove(Integer.valueOf(addr));
+                set.remove(Integer.valueOf(addr));
             }
-            breakArray = breakpoints.stream().mapToInt(Integer::intValue).toArray();
+            breakArray = java.util.stream.Stream.concat(breakpoints.stream(), hardware.stream()).mapToInt(Integer::intValue).toArray();
             return "OK";
         }
         if (type >= 2 && type <= 4) {
@@ -442,7 +447,8 @@ public final class GdbStub implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
         int eip = c.st.eip;
         for (int b : breakArray) {
             if (b == eip) {
-                stopReason = String.format(Locale.ROOT, "T%02x%sthread:1;", SIGTRAP, swbreakFeature ? "swbreak:;" : "");
+                String kind = breakpoints.contains(eip) ? (swbreakFeature ? "swbreak:;" : "") : hwbreakFeature ? "hwbreak:;" : "";
+                stopReason = String.format(Locale.ROOT, "T%02x%sthread:1;", SIGTRAP, kind);
                 return false;
             }
         }
@@ -509,6 +515,12 @@ public final class GdbStub implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
                 switch (end) {
                     case BREAK -> {
                         if (stopReason == null) stopReason = String.format(Locale.ROOT, "T%02xthread:1;", SIGTRAP);
+                        int n = sys.modules.all().size();
+                        if (n != modulesReported) {
+                            // A module arrived (a driver, a DLL): the client reads the library list again.
+                            modulesReported = n;
+                            stopReason += "library:;";
+                        }
                         return lastStop = stopReason;
                     }
                     case BUDGET -> {

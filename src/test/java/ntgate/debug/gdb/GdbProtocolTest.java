@@ -206,6 +206,18 @@ class GdbProtocolTest {
     }
 
     @Test
+    void theInterruptByteStopsARunningMachineWithSigint() throws Exception {
+        Client c = start("global start\nsection .text\nstart:\n    jmp start\n");
+        int start = (int) (long) sys.program.symbols().get("start");
+        c.raw(Client.frame("c"));
+        Thread.sleep(300);
+        c.raw("\u0003");
+        assertEquals("T02thread:1;", c.reply());
+        assertEquals(start, sys.cpu.st.eip, "stopped in the loop");
+        assertEquals("T02thread:1;", c.ask("?"), "? repeats the last stop");
+    }
+
+    @Test
     void hostilePacketsGetErrorsAndTheServerGoesOn() throws Exception {
         Client c = start(hello());
         c.raw("garbage+++---\u0000\u00ff");
