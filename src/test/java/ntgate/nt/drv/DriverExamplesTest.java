@@ -231,4 +231,14 @@ class DriverExamplesTest {
                 "the patched site in the gate trace");
         assertTrue(t.err().contains(" kfce!KfceFilter "), "the filter runs on the sysenter path");
     }
+
+    @Test
+    void theDebuggerStopsAtTheDriversEntryAndInItsHook() {
+        CliRun r = CliRun.of("debug", "--driver", sys("ssdt"), CLOSER, "-c", "bu ssdt!DriverEntry; g; bp ssdt!HookNtClose; g; g; g");
+        assertEquals(0, r.exit(), r.err());
+        String o = r.out();
+        int entry = o.indexOf("\nssdt!DriverEntry:\n"), hook = o.indexOf("\nssdt!HookNtClose:\n");
+        int loaded = o.indexOf("ntgate: ssdt.sys loaded at ");
+        assertTrue(entry > 0 && loaded > entry && hook > loaded, "stopped before DriverEntry ran, then in the hook:\n" + o);
+    }
 }
