@@ -37,6 +37,10 @@ public final class DebugCommand implements Callable<Integer> {
             description = "Instruction budget of each g/p/t (default ${DEFAULT-VALUE}).")
     long maxInsns;
 
+    @Option(names = "--lang", paramLabel = "en|zh", converter = LangOption.class,
+            description = "Language of the annotations 'u' shows: en (default) or zh (Chinese).")
+    ntgate.asm.Lang lang = ntgate.asm.Lang.EN;
+
     @Override
     public Integer call() throws IOException {
         if (maxInsns <= 0) {
@@ -45,7 +49,7 @@ public final class DebugCommand implements Callable<Integer> {
         }
         ProgramFile program = ProgramFile.open("debug", file, null);
         if (program == null) return 2;
-        PrintStream out = System.out;
+        PrintStream out = LangOption.stream(System.out, lang);
         NtSystem.Options o = new NtSystem.Options();
         o.int2e = int2e;
         o.commandLine = file.toString();
@@ -55,6 +59,7 @@ public final class DebugCommand implements Callable<Integer> {
         NtSystem sys = program.boot("debug", o);
         if (sys == null) return 2;
         Debugger d = new Debugger(sys, out, maxInsns);
+        d.setLanguage(lang);
         d.attach();
         if (commands != null) {
             d.script(commands);

@@ -52,6 +52,9 @@ public final class RunCommand implements Callable<Integer> {
             description = "Instruction budget (default ${DEFAULT-VALUE}).")
     long maxInsns;
 
+    @Option(names = "--lang", paramLabel = "en|zh", converter = LangOption.class, description = LangOption.DESCRIPTION)
+    ntgate.asm.Lang lang = ntgate.asm.Lang.EN;
+
     @Override
     public Integer call() {
         for (String t : trace) {
@@ -67,7 +70,7 @@ public final class RunCommand implements Callable<Integer> {
         ProgramFile program = ProgramFile.open("run", file, imageBase);
         if (program == null) return 2;
         PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false);
-        PrintStream err = new PrintStream(new BufferedOutputStream(System.err, 1 << 16), false);
+        PrintStream err = new PrintStream(new BufferedOutputStream(System.err, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
         java.io.ByteArrayOutputStream stdinSeen = new java.io.ByteArrayOutputStream();
         NtSystem.Options o = options(out, err, new java.io.FilterInputStream(System.in) {
             @Override
@@ -86,7 +89,7 @@ public final class RunCommand implements Callable<Integer> {
         });
         NtSystem sys = program.boot("run", o);
         if (sys == null) return 2;
-        int code = execute(sys, trace.contains("syscalls"), trace.contains("gate"), maxInsns, out, err);
+        int code = execute(sys, trace.contains("syscalls"), trace.contains("gate"), lang, maxInsns, out, err);
         if (sys.k.bugCheck != null) {
             // The machine is deterministic: boot it again with the same input and record the instructions
             // that led to the stop (no recording cost on the first run).
@@ -114,8 +117,13 @@ public final class RunCommand implements Callable<Integer> {
 
     /** Runs a booted machine with the chosen tracers and reports how it ended; returns the exit code. */
     static int execute(NtSystem sys, boolean syscalls, boolean gate, long budget, PrintStream out, PrintStream err) {
+        return execute(sys, syscalls, gate, ntgate.asm.Lang.EN, budget, out, err);
+    }
+
+    /** {@link #execute(NtSystem, boolean, boolean, long, PrintStream, PrintStream)} with the gate trace's annotations in {@code lang}. */
+    static int execute(NtSystem sys, boolean syscalls, boolean gate, ntgate.asm.Lang lang, long budget, PrintStream out, PrintStream err) {
         SyscallTracer st = syscalls ? new SyscallTracer(err) : null;
-        GateTracer gt = gate ? new GateTracer(sys, err) : null;
+        GateTracer gt = gate ? new GateTracer(sys, err, lang) : null;
         sys.cpu.setHooks(ntgate.trace.Hooks.combine(st, gt));
         NtSystem.End end = sys.run(budget);
         if (st != null) st.finish();

@@ -3,6 +3,7 @@ package ntgate.trace;
 import ntgate.asm.AsmRecord;
 import ntgate.asm.AsmResult;
 import ntgate.asm.Disassembler;
+import ntgate.asm.Lang;
 import ntgate.cpu.Cpu;
 import ntgate.cpu.CpuFault;
 import ntgate.cpu.CpuHooks;
@@ -34,12 +35,18 @@ public final class GateTracer implements CpuHooks, Mmu.WriteLog {
     private String pendingLine;
 
     public GateTracer(NtSystem sys, PrintStream out) {
+        this(sys, out, Lang.EN);
+    }
+
+    /** A tracer that shows the annotations in {@code lang} (English where a line has no text in it). */
+    public GateTracer(NtSystem sys, PrintStream out, Lang lang) {
         this.sys = sys;
         this.out = out;
         this.dis = new Disassembler(true, a -> sys.symbolAt(a));
         for (AsmResult r : new AsmResult[] {sys.kernel, sys.ntdll}) {
             for (AsmRecord rec : r.instructions()) {
-                if (rec.annotation() != null && !rec.annotation().isBlank()) annotations.put((int) rec.address(), rec.annotation().strip());
+                String a = rec.annotation(lang);
+                if (!a.isBlank()) annotations.put((int) rec.address(), a.strip());
             }
         }
         sys.cpu.mmu.setWriteLog(this);
