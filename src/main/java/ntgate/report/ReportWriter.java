@@ -267,11 +267,14 @@ public final class ReportWriter {
                 }
             }
             if (!insideWrapper) continue;
-            j.begin('[').num(s).str(name).begin('[');
+            List<Object[]> diffs = new ArrayList<>();
             for (Map.Entry<String, long[]> e : changed.entrySet()) {
-                Field f = Layouts.KTRAP_FRAME.field(e.getKey());
-                j.begin('[').str(e.getKey()).num(e.getValue()[0]).num(fieldValue(bytes, frame, f)).end(']');
+                long after = fieldValue(bytes, frame, Layouts.KTRAP_FRAME.field(e.getKey()));
+                if (after != e.getValue()[0]) diffs.add(new Object[] {e.getKey(), e.getValue()[0], after});
             }
+            if (diffs.isEmpty()) continue;
+            j.begin('[').num(s).str(name).begin('[');
+            for (Object[] d : diffs) j.begin('[').str((String) d[0]).num((Long) d[1]).num((Long) d[2]).end(']');
             j.end(']').end(']');
         }
         j.end(']');
@@ -297,9 +300,11 @@ public final class ReportWriter {
     }
 
     private String deliveryAt(int eip) {
+        AsmRecord r = records.get(eip);
+        if (r == null || !r.source().strip().startsWith("hostcall")) return null;
+        String s = sys.symbolAt(eip).orElse("");
         for (String n : Capture.DELIVERY) {
-            Integer a = sym(n);
-            if (a != null && eip >= a && eip < a + 8 && records.containsKey(eip) && records.get(eip).source().strip().startsWith("hostcall")) return n;
+            if (s.equals("nt!" + n) || s.startsWith("nt!" + n + "+")) return n;
         }
         return null;
     }
