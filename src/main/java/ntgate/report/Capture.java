@@ -23,10 +23,10 @@ import java.util.Set;
  * the calls worth stepping through a {@link Trip}: every instruction from {@code sysenter} / {@code int 2Eh} to
  * {@code sysexit} / {@code iretd}, with the registers before it and the memory it wrote.
  *
- * <p>A trip is recorded for every call while it runs and kept only for the picked call, the first call of each
- * service and the calls that delivered an APC or an exception (up to {@link #MAX_TRIPS}); the others are dropped
- * when they return, so the page holds the timeline of all calls but the step data of a few. Guest memory is read
- * with the MMU's tool accesses (no faults, no accessed bits), so recording does not change the run.
+ * <p>A trip is recorded only for the picked call and the first call of each service (up to {@link #MAX_TRIPS}):
+ * the page holds the timeline of all calls but the step data of a few, and the calls in between run with the
+ * write log off and nothing but two tests per instruction. Guest memory is read with the MMU's tool accesses (no
+ * faults, no accessed bits), so recording does not change the run.
  */
 public final class Capture implements CpuHooks, Mmu.WriteLog {
     /** How many trips the page keeps at most (besides the picked call). */
@@ -63,7 +63,8 @@ public final class Capture implements CpuHooks, Mmu.WriteLog {
         public int[] userStack;
         public int callerEsp, returnEip;
         public Trip trip;
-        boolean delivered;
+        /** The delivery wrapper (KiDeliverApc, KiDispatchException, ...) the call ran, or null. */
+        public String delivered;
 
         public boolean returned() {
             return exit != Exit.NONE;
@@ -161,7 +162,7 @@ public final class Capture implements CpuHooks, Mmu.WriteLog {
     private final List<Call> calls = new ArrayList<>();
     private final List<Call> open = new ArrayList<>();
     private final Set<Integer> tripServices = new HashSet<>();
-    private int kept, keptDeliveries;
+    private int kept;
     private final int kiSystemService, jmpEdx;
     /** The host-call wrappers that deliver an APC or an exception by editing the trap frame. */
     private final int[] deliveries;
@@ -180,7 +181,6 @@ public final class Capture implements CpuHooks, Mmu.WriteLog {
         this.deliveries = deliveryWrappers(sys);
         this.trapFrameOffset = Layouts.KTHREAD.offset("TrapFrame");
         this.kpcrThread = Nt.KIP0PCRADDRESS + Layouts.KPCR.offset("PrcbData.CurrentThread");
-        sys.cpu.mmu.setWriteLog(this);
     }
 
     /** The kernel-caller exit's {@code jmp edx} (after KiSystemCallExitBranch), or 0. */
@@ -216,6 +216,9 @@ public final class Capture implements CpuHooks, Mmu.WriteLog {
     @Override
     public boolean beforeInsn(Cpu cpu, Insn in) {
         int eip = cpu.st.eip;
+        // An INT 2Eh enters KiSystemService by the IDT (a kernel caller calls it); the INT may fault instead.
+        boolean afterInt2e = lastWasInt2e;
+        lastWasInt2e = in.op == Op.INT_Ib && (in.imm & 0xFF) == 0x2E;
         if (cpu.st.cpl == 3) {
             boolean sysenter = in.op == Op.SYSENTER;
             if (sysenter || in.op == Op.INT_Ib && (in.imm & 0xFF) == 0x2E) {
@@ -224,8 +227,13 @@ public final class Capture implements CpuHooks, Mmu.WriteLog {
                 open.clear();
                 begin(cpu, sysenter ? Entry.SYSENTER : Entry.INT2E, sysenter ? cpu.gpr[2] + 8 : cpu.gpr[2]);
             }
-        } else if (eip == kiSystemService && !lastWasInt2e) {
-            begin(cpu, Entry.KERNEL, cpu.gpr[2]);
+        } else {
+            if (eip == kiSystemService && !afterInt2e) begin(cpu, Entry.KERNEL, cpu.gpr[2]);
+            if (!open.isEmpty()) {
+                for (int i = 0; i < deliveries.length; i++) {
+                    if (eip == deliveries[i]) open.get(open.size() - 1).delivered = DELIVERY.get(i);
+                }
+            }
         }
         if (recording != null) step(cpu);
         return true;
@@ -233,7 +241,6 @@ public final class Capture implements CpuHooks, Mmu.WriteLog {
 
     @Override
     public void afterInsn(Cpu cpu, Insn in, int eip) {
-        lastWasInt2e = in.op == Op.INT_Ib && (in.imm & 0xFF) == 0x2E;
         if (open.isEmpty()) return;
         Call top = open.get(open.size() - 1);
         if ((in.op == Op.SYSEXIT || in.op == Op.IRET) && cpu.st.cpl == 3 && top.entry != Entry.KERNEL) {
@@ -277,9 +284,10 @@ public final class Capture implements CpuHooks, Mmu.WriteLog {
         c.userStack = entry == Entry.KERNEL ? new int[0] : userStack(cpu);
         calls.add(c);
         open.add(c);
-        if (recording == null) {
+        if (recording == null && wanted(c)) {
             recording = c;
             startTrip(cpu, c);
+            sys.cpu.mmu.setWriteLog(this);
         }
     }
 
@@ -306,23 +314,25 @@ public final class Capture implements CpuHooks, Mmu.WriteLog {
 
     private boolean pickedDone;
 
+    /** Whether a trip is recorded for {@code c}: the picked call, and the first call of each service. */
+    private boolean wanted(Call c) {
+        if (picked(c)) {
+            pickedDone = true;
+            return true;
+        }
+        if (kept < MAX_TRIPS && tripServices.add(c.number)) {
+            kept++;
+            return true;
+        }
+        return false;
+    }
+
     private void keepOrDrop(Call c) {
         Trip t = scratch;
         finishStep(t);
-        boolean keep = false;
-        if (picked(c)) {
-            keep = true;
-            pickedDone = true;
-        } else if (c.delivered && keptDeliveries < 8 && kept < MAX_TRIPS) {
-            keep = true;
-            keptDeliveries++;
-            kept++;
-        } else if (kept < MAX_TRIPS && tripServices.add(c.number)) {
-            keep = true;
-            kept++;
-        }
-        if (keep) c.trip = t.copy();
+        c.trip = t.copy();
         t.clear();
+        sys.cpu.mmu.setWriteLog(null);
     }
 
     /** Whether {@code c} is the call the page opens on. */
@@ -372,7 +382,6 @@ public final class Capture implements CpuHooks, Mmu.WriteLog {
                 t.frame = f;
             }
         }
-        for (int d : deliveries) if (eip == d) recording.delivered = true;
         if (t.steps == t.starts.length) t.starts = Arrays.copyOf(t.starts, t.steps * 2);
         t.ensure(STEP_HEAD);
         t.starts[t.steps++] = t.size;

@@ -136,6 +136,7 @@ public final class ReportWriter {
             j.end(']');
             j.num(c.trip != null ? 1 : 0);
             j.str(c.returned() ? sys.symbolize(c.returnEip) : "");
+            j.str(c.delivered == null ? "" : c.delivered);
             j.end(']');
         }
         j.end(']');
