@@ -282,4 +282,13 @@ class DriverExamplesTest {
         assertEquals(0, s.k.bugCheck.p3());
         assertTrue(inDriverEntry(s, s.k.bugCheck.p4()), Integer.toHexString(s.k.bugCheck.p4()));
     }
+
+    @Test
+    void theReportOfAHookedRunShowsTheHookInTheTrip(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path page = tmp.resolve("hooked.html");
+        CliRun r = CliRun.of("report", "--driver", sys("ssdt"), CLOSER, "-o", page.toString(), "--service", "NtClose");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(HOOKED, r.out());
+        assertTrue(Files.readString(page).contains("ssdt!HookNtClose"), "the hook's instructions are on NtClose's trip");
+    }
 }
