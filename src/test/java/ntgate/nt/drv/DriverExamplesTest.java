@@ -288,7 +288,7 @@ class DriverExamplesTest {
         Path page = tmp.resolve("hooked.html");
         CliRun r = CliRun.of("report", "--driver", sys("ssdt"), CLOSER, "-o", page.toString(), "--service", "NtClose");
         assertEquals(0, r.exit(), r.err());
-        assertEquals(HOOKED, r.out());
+        assertTrue(r.out().startsWith(HOOKED), r.out());
         assertTrue(Files.readString(page).contains("ssdt!HookNtClose"), "the hook's instructions are on NtClose's trip");
     }
 }
