@@ -41,7 +41,6 @@ public final class Debugger implements CpuHooks, Expr.Context {
     private final PrintStream out;
     private final long budget;
     private final Disassembler dis;
-    private final Map<Integer, String> annotations = new HashMap<>();
     private final List<Breakpoint> breakpoints = new ArrayList<>();
 
     /** A breakpoint slot; a cleared slot is null so that numbers stay stable, as in WinDbg. */
@@ -72,15 +71,6 @@ public final class Debugger implements CpuHooks, Expr.Context {
         this.out = out;
         this.budget = budget;
         this.dis = new Disassembler(true, sys::symbolAt);
-        List<AsmResult> images = new ArrayList<>(sys.images().values());
-        if (sys.program != null) images.add(sys.program);
-        for (AsmResult r : images) {
-            for (AsmRecord rec : r.instructions()) {
-                if (rec.annotation() != null && !rec.annotation().isBlank()) {
-                    annotations.put((int) rec.address(), rec.annotation().strip());
-                }
-            }
-        }
         cpu.setHooks(this);
         nextUnassemble = cpu.st.eip;
     }
@@ -404,7 +394,7 @@ public final class Debugger implements CpuHooks, Expr.Context {
             java.util.Optional<String> sym = sys.symbolAt(a);
             if (labels && sym.isPresent() && (i == 0 || !sym.get().contains("+0x"))) out.println(sym.get() + ":");
             Disassembler.Line l = disassemble(a);
-            String ann = annotations.get(a);
+            String ann = sys.annotations().at(a, cpu.mmu::peek8);   // none for overwritten bytes
             String text = String.format(Locale.ROOT, "%08x %-15s %s", a, l.hexBytes(), l.text());
             out.println(ann == null ? text : String.format(Locale.ROOT, "%-60s ; %s", text, ann));
             a += l.length();

@@ -26,7 +26,6 @@ public final class GateTracer implements CpuHooks, Mmu.WriteLog {
     private final NtSystem sys;
     private final PrintStream out;
     private final Disassembler dis;
-    private final Map<Integer, String> annotations = new HashMap<>();
     private boolean active;
     private final int[] before = new int[8];
     private final int[] writes = new int[64];
@@ -37,11 +36,6 @@ public final class GateTracer implements CpuHooks, Mmu.WriteLog {
         this.sys = sys;
         this.out = out;
         this.dis = new Disassembler(true, a -> sys.symbolAt(a));
-        for (AsmResult r : new AsmResult[] {sys.kernel, sys.ntdll}) {
-            for (AsmRecord rec : r.instructions()) {
-                if (rec.annotation() != null && !rec.annotation().isBlank()) annotations.put((int) rec.address(), rec.annotation().strip());
-            }
-        }
         sys.cpu.mmu.setWriteLog(this);
     }
 
@@ -69,7 +63,8 @@ public final class GateTracer implements CpuHooks, Mmu.WriteLog {
             }
         }, eip);
         String sym = sys.symbolAt(eip).orElse("");
-        String ann = annotations.get(eip);
+        // Nothing for bytes the user has overwritten: the annotation described the assembled instruction.
+        String ann = sys.annotations().at(eip, cpu.mmu::peek8);
         pendingLine = String.format(Locale.ROOT, "%08x %-34s %-44s%s", eip, sym, l.text(), ann == null ? "" : " ; " + ann);
         System.arraycopy(cpu.gpr, 0, before, 0, 8);
         nWrites = 0;

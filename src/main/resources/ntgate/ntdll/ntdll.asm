@@ -50,7 +50,7 @@ RtlDispatchException:
     mov [ebp-0x0C], eax       ; HighLimit = TEB.NtTib.StackBase (RtlpGetStackLimits)
     mov eax, [fs:TEB.NtTib.StackLimit]; EAX = TEB.NtTib.StackLimit
     mov [ebp-0x10], eax       ; LowLimit = TEB.NtTib.StackLimit
-    mov ebx, [fs:TEB.NtTib.ExceptionList] ; EBX = RegistrationPointer = the chain head (RtlpGetRegistrationHead)
+    mov ebx, [fs:TEB.NtTib.ExceptionList]               ; TEB.NtTib.ExceptionList: EBX = RegistrationPointer = the chain head (RtlpGetRegistrationHead)
 .next:
     cmp ebx, EXCEPTION_CHAIN_END ; end of the chain?
     je .notHandled            ; nobody handled it
@@ -152,7 +152,7 @@ RtlpExecuteHandler2:
     mov ebp, esp              ; [EBP+8] ExceptionRecord .. [EBP+18h] ExceptionRoutine
     push dword [ebp+0x0C]     ; protecting frame: EstablisherFrame of the handler being run
     push edx                  ; protecting frame: Handler
-    push dword [fs:TEB.NtTib.ExceptionList] ; protecting frame: Next = the current chain head
+    push dword [fs:TEB.NtTib.ExceptionList]             ; TEB.NtTib.ExceptionList: protecting frame: Next = the current chain head
     mov [fs:TEB.NtTib.ExceptionList], esp ; TEB.NtTib.ExceptionList = the protecting frame
     push dword [ebp+0x14]     ; DispatcherContext
     push dword [ebp+0x10]     ; ContextRecord
@@ -160,7 +160,7 @@ RtlpExecuteHandler2:
     push dword [ebp+8]        ; ExceptionRecord
     mov ecx, [ebp+0x18]       ; ECX = ExceptionRoutine
     call ecx                  ; EAX = EXCEPTION_DISPOSITION
-    mov esp, [fs:TEB.NtTib.ExceptionList] ; ESP = the protecting frame (whatever the handler popped)
+    mov esp, [fs:TEB.NtTib.ExceptionList]               ; TEB.NtTib.ExceptionList: ESP = the protecting frame (whatever the handler popped)
     pop dword [fs:TEB.NtTib.ExceptionList] ; TEB.NtTib.ExceptionList = Next: frame removed
     mov esp, ebp              ; drop the frame
     pop ebp                   ; restore EBP
