@@ -1,7 +1,5 @@
 package ntgate.debug;
 
-import ntgate.asm.AsmRecord;
-import ntgate.asm.AsmResult;
 import ntgate.asm.Disassembler;
 import ntgate.cpu.Cpu;
 import ntgate.cpu.CpuHooks;
@@ -19,10 +17,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * A WinDbg-style kernel debugger attached to a booted machine: execution control through the CPU's execution
