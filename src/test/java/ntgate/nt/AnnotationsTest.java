@@ -67,7 +67,7 @@ class AnnotationsTest {
         assertEquals(0x06, mem.applyAsInt(branch + 1));
         assertNotNull(SYS.annotations().at(branch, mem));
         // The user patches mov ecx,23h into mov ecx,24h: the old annotation would now be wrong.
-        SYS.mem.w8(entry + 1, 0x24);
+        SYS.cpu.mem.write8(SYS.pages.translate(entry + 1), 0x24);   // (the code page is read-only to the CPU)
         assertNull(SYS.annotations().at(entry, mem));
         assertEquals("(on the DPC stack)", SYS.annotations().at(entry + 5, mem), "the next instruction is intact");
     }
