@@ -59,6 +59,8 @@ public final class Debugger implements CpuHooks, Expr.Context {
     private String ended;
 
     private int nextUnassemble, nextDump;
+    /** The language of the annotations {@code u} shows. */
+    private ntgate.asm.Lang lang = ntgate.asm.Lang.EN;
     private String lastDump = "dd";
 
     public Debugger(NtSystem sys, PrintStream out, long budget) {
@@ -67,8 +69,14 @@ public final class Debugger implements CpuHooks, Expr.Context {
         this.out = out;
         this.budget = budget;
         this.dis = new Disassembler(true, sys::symbolAt);
+        setLanguage(ntgate.asm.Lang.EN);
         cpu.setHooks(this);
         nextUnassemble = cpu.st.eip;
+    }
+
+    /** Chooses the language of the annotations {@code u} shows beside the kernel's and ntdll's instructions. */
+    public void setLanguage(ntgate.asm.Lang lang) {
+        this.lang = lang;
     }
 
     /** Prints the registers as the session opens (stopped before the first instruction). */
@@ -390,7 +398,7 @@ public final class Debugger implements CpuHooks, Expr.Context {
             java.util.Optional<String> sym = sys.symbolAt(a);
             if (labels && sym.isPresent() && (i == 0 || !sym.get().contains("+0x"))) out.println(sym.get() + ":");
             Disassembler.Line l = disassemble(a);
-            String ann = sys.annotations().at(a, cpu.mmu::peek8);   // none for overwritten bytes
+            String ann = sys.annotations().at(a, lang, cpu.mmu::peek8);   // none for overwritten bytes
             String text = String.format(Locale.ROOT, "%08x %-15s %s", a, l.hexBytes(), l.text());
             out.println(ann == null ? text : String.format(Locale.ROOT, "%-60s ; %s", text, ann));
             a += l.length();

@@ -15,7 +15,7 @@ import java.util.function.IntUnaryOperator;
  * displacement, keeps the annotation, which describes both targets.
  */
 public final class Annotations {
-    private record Entry(String text, byte[] bytes, int compared) {}
+    private record Entry(AsmRecord record, byte[] bytes, int compared) {}
 
     private final Map<Integer, Entry> byAddress = new HashMap<>();
 
@@ -23,11 +23,10 @@ public final class Annotations {
     public Annotations(Iterable<AsmResult> images, java.util.Set<Integer> selfPatched) {
         for (AsmResult r : images) {
             for (AsmRecord rec : r.instructions()) {
-                String a = rec.annotation();
-                if (a == null || a.isBlank()) continue;
+                if (rec.annotation().isBlank() && rec.annotation(ntgate.asm.Lang.ZH).isBlank()) continue;
                 int at = (int) rec.address();
                 byte[] b = rec.bytes();
-                byAddress.put(at, new Entry(a.strip(), b, selfPatched.contains(at) ? Math.min(1, b.length) : b.length));
+                byAddress.put(at, new Entry(rec, b, selfPatched.contains(at) ? Math.min(1, b.length) : b.length));
             }
         }
     }
@@ -37,11 +36,17 @@ public final class Annotations {
      * longer the assembled ones. {@code read8} reads the current byte (or returns -1 when it cannot).
      */
     public String at(int address, IntUnaryOperator read8) {
+        return at(address, ntgate.asm.Lang.EN, read8);
+    }
+
+    /** {@link #at(int, IntUnaryOperator)} in {@code lang} (English where the line has no text in it). */
+    public String at(int address, ntgate.asm.Lang lang, IntUnaryOperator read8) {
         Entry e = byAddress.get(address);
         if (e == null) return null;
         for (int i = 0; i < e.compared; i++) {
             if (read8.applyAsInt(address + i) != (e.bytes[i] & 0xFF)) return null;
         }
-        return e.text;
+        String a = e.record.annotation(lang).strip();
+        return a.isEmpty() ? null : a;
     }
 }

@@ -32,6 +32,8 @@ public final class Tracer implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
     private final TraceFilter filter;
     private final boolean calls, gate, insns, reads;
     private final Disassembler dis;
+    /** The language of the annotations shown (none for an instruction whose bytes were overwritten). */
+    private ntgate.asm.Lang lang = ntgate.asm.Lang.EN;
 
     /** Calls that left ring 3 and have not come back, innermost first. */
     private final ArrayDeque<TraceEvent.CallEntry> pending = new ArrayDeque<>();
@@ -63,6 +65,12 @@ public final class Tracer implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
             sys.cpu.mmu.setWriteLog(this);
             if (reads) sys.cpu.mmu.setReadLog(this);
         }
+    }
+
+    /** Shows the annotations in {@code lang} (English where a line has no text in it); returns this tracer. */
+    public Tracer language(ntgate.asm.Lang lang) {
+        this.lang = lang;
+        return this;
     }
 
     /** A text trace ({@link TextTrace}) of these scopes to {@code out}, unfiltered. */
@@ -193,7 +201,7 @@ public final class Tracer implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
         byte[] bytes = new byte[in.len];
         for (int i = 0; i < bytes.length; i++) bytes[i] = (byte) Math.max(0, cpu.mmu.peek8(eip + i));
         return new TraceEvent.Step(cpu.icount, eip, cpu.st.cpl, sys.symbolAt(eip).orElse(""), bytes, dis.text(in, eip),
-                sys.annotations().at(eip, cpu.mmu::peek8), before, registers(cpu, cpu.st.eip), accesses(cpu, readsLog, nReads),
+                sys.annotations().at(eip, lang, cpu.mmu::peek8), before, registers(cpu, cpu.st.eip), accesses(cpu, readsLog, nReads),
                 accesses(cpu, writes, nWrites), fault);
     }
 
