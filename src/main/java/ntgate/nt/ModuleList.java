@@ -102,13 +102,26 @@ public final class ModuleList {
         return null;
     }
 
+    /**
+     * Of two names for one address, the one a stack shows: in user modules the ZwXxx alias of an NtXxx stub
+     * (XP's ntdll stacks read {@code ntdll!ZwClose+0xc}), otherwise the first in order.
+     */
+    private static String preferred(boolean kernel, String a, String b) {
+        String an = a.substring(a.indexOf('!') + 1), bn = b.substring(b.indexOf('!') + 1);
+        if (!kernel && an.length() == bn.length() && an.length() > 2 && an.substring(2).equals(bn.substring(2))) {
+            if (an.startsWith("Zw") && bn.startsWith("Nt")) return a;
+            if (bn.startsWith("Zw") && an.startsWith("Nt")) return b;
+        }
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
     /** {@code nt!KiServiceExit+0x2c}: the nearest symbol at or below an address inside its module, or empty. */
     public Optional<String> symbolAt(int linear) {
         if (index == null) {
             index = new TreeMap<>();
             for (Module m : modules) {
                 for (Map.Entry<String, Long> s : m.symbols().entrySet()) {
-                    index.merge(s.getValue(), m.name() + "!" + s.getKey(), (a, b) -> a.compareTo(b) <= 0 ? a : b);
+                    index.merge(s.getValue(), m.name() + "!" + s.getKey(), (a, b) -> preferred(m.kernel(), a, b));
                 }
             }
         }
