@@ -19,10 +19,13 @@ import java.util.concurrent.Callable;
         description = {
             "Debug a program with WinDbg-style commands, from boot.",
             "The program (.exe or .asm, as for 'run') stops before the first instruction (nt!KiSystemStartup,",
-            "ring 0) and debug it with WinDbg's commands: r, t, p, g, gu, bp/bl/bc/bd/be, u, db/dw/dd/dq/dps/dc,",
-            "eb/ew/ed, dt nt!_TYPE [addr], k, !pcr, !thread, !idt, ? expr, q.",
-            "Commands come from -c (separated by ';' or newlines), else from standard input (prompt 'kd> ').",
-            "Exit code: 0; 2 = the program could not be loaded."})
+            "ring 0) and debug it with WinDbg's commands ('help' lists them): r, t, p, g, gu, wt, bp/bu/bm/ba,",
+            "u/ub/uf, d*, e*, s, a, x, ln, lm, dg, !pte, !vtop, !idt, !pcr, !thread, !process, .trap, .cxr, .exr,",
+            "k/kb/kv/kn/kp, dt, ? expr, .formats, $$<file, .logopen, q.",
+            "Commands come from -c (separated by ';' outside quotes, or newlines), else from the terminal (line",
+            "editing, history, Enter repeats t/p/d*/u, Ctrl-C breaks in) or standard input (prompt 'kd> ').",
+            "Exit code: 0; 3 = the machine stopped with a bug check, a triple fault or a deadlock;",
+            "2 = the program could not be loaded."})
 public final class DebugCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "The program (.exe or .asm).")
     Path file;
@@ -58,10 +61,13 @@ public final class DebugCommand implements Callable<Integer> {
         d.attach();
         if (commands != null) {
             d.script(commands);
+        } else if (System.console() != null) {
+            ntgate.debug.Console.run(d);
         } else {
-            d.interactive(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.console() == null);
+            d.interactive(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), true);
         }
         out.flush();
-        return 0;
+        NtSystem.End end = d.end();
+        return end == NtSystem.End.BUG_CHECK || end == NtSystem.End.TRIPLE_FAULT || end == NtSystem.End.DEADLOCK ? 3 : 0;
     }
 }
