@@ -510,4 +510,17 @@ class WindbgCommandsTest {
         assertTrue(d.monitor("q").startsWith("q is not available here"));
         assertEquals("", console.toString());
     }
+
+    @Test
+    void exitStatusIsThreeAfterABugCheckOrATripleFault() {
+        assertEquals(0, debug(HELLO, "g").exit());
+        // A kernel-mode page fault nothing handles: KERNEL_MODE_EXCEPTION_NOT_HANDLED (0x8E) with c0000005.
+        CliRun bug = debug(HELLO, "r eip=0; g; r eip");
+        assertTrue(bug.out().contains("bug check 0x0000008E (0xc0000005"), bug.out());
+        assertEquals(3, bug.exit(), bug.out());
+        // No IDT at all: the #PF cannot be delivered, nor the #DF after it (SDM Vol.3A 6.15, interrupt 8): shutdown.
+        CliRun tf = debug(HELLO, "r idtl=0; r eip=0; g");
+        assertTrue(tf.out().contains("triple fault"), tf.out());
+        assertEquals(3, tf.exit(), tf.out());
+    }
 }
