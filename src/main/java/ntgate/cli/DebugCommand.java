@@ -107,15 +107,11 @@ public final class DebugCommand implements Callable<Integer> {
         java.util.function.Function<String, String> monitor = line -> {
             ntgate.cpu.CpuHooks stub = sys.cpu.hooks();
             sys.cpu.setHooks(d);
-            buf.reset();
             try {
-                for (String cmd : line.split(";")) {
-                    if (!cmd.isBlank()) d.execute(cmd.strip());
-                }
+                return d.monitor(line);   // splits at ';' outside quotes, as -c does, and returns the output
             } finally {
                 sys.cpu.setHooks(stub);
             }
-            return buf.toString(StandardCharsets.UTF_8);
         };
         GdbStub stub = new GdbStub(sys, maxInsns, monitor);
         GdbServer server;

@@ -444,6 +444,9 @@ class WindbgCommandsTest {
         // the user EIP SYSEXIT takes: ntdll!KiFastSystemCallRet; then the stub ZwWriteFile (mov, mov, call = +0xc).
         assertTrue(k[2].startsWith(hex(NtSystem.INITIAL_STACK - 0x29c).substring(0, 2)) || k[2].contains(" " + ntdll("KiFastSystemCallRet") + " nt!"), k[2]);
         assertTrue(k[2].contains(" " + ntdll("KiFastSystemCallRet") + " nt!"), k[2]);
+        // NT-FACTS §15: a service returns to nt!KiFastCallEntry+0xFC (after XP's call ebx at +0xFA).
+        assertTrue(k[1].startsWith(hex(booted.cpu.gpr[4]).substring(0, 0)) && k[1].contains(" " + hex(booted.kernelSymbol("KiFastCallEntry") + 0xFC) + " "), k[1]);
+        assertTrue(k[2].endsWith(" nt!KiFastCallEntry+0xfc"), k[2]);
         assertTrue(k[3].endsWith(" ntdll!KiFastSystemCallRet"), k[3]);
         assertTrue(k[4].endsWith(" ntdll!ZwWriteFile+0xc"), k[4]);
         assertTrue(k[5].contains(" hello!start+0x"), k[5]);
