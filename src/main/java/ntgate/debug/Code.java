@@ -56,7 +56,7 @@ final class Code {
     /** One instruction line; returns the address after it. */
     private int line(int a) {
         Disassembler.Line l = d.disassemble(a);
-        String ann = d.annotations.get(a);
+        String ann = d.sys.annotations().at(a, d.lang, d.cpu.mmu::peek8);   // none for overwritten bytes
         String text = String.format(Locale.ROOT, "%08x %-15s %s", a, l.hexBytes(), l.text());
         d.out.println(ann == null ? text : String.format(Locale.ROOT, "%-60s ; %s", text, ann));
         return a + l.length();

@@ -1,7 +1,5 @@
 package ntgate.debug;
 
-import ntgate.asm.AsmRecord;
-import ntgate.asm.AsmResult;
 import ntgate.asm.Disassembler;
 import ntgate.cpu.Cpu;
 import ntgate.cpu.CpuHooks;
@@ -17,7 +15,6 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -45,7 +42,8 @@ public final class Debugger implements CpuHooks, Expr.Context {
     final PrintStream out;
     final long budget;
     final Disassembler dis;
-    final Map<Integer, String> annotations = new HashMap<>();
+    /** The language of the annotations {@code u} shows. */
+    ntgate.asm.Lang lang = ntgate.asm.Lang.EN;
     private final Sink sink;
     private final Map<String, Command> commands = new LinkedHashMap<>();
     private final Map<String, String> help = new LinkedHashMap<>();
@@ -76,15 +74,6 @@ public final class Debugger implements CpuHooks, Expr.Context {
         this.out = new PrintStream(sink, true, StandardCharsets.UTF_8);
         this.budget = budget;
         this.dis = new Disassembler(true, sys::symbolAt);
-        List<AsmResult> images = new ArrayList<>(sys.images().values());
-        if (sys.program != null) images.add(sys.program);
-        for (AsmResult r : images) {
-            for (AsmRecord rec : r.instructions()) {
-                if (rec.annotation() != null && !rec.annotation().isBlank()) {
-                    annotations.put((int) rec.address(), rec.annotation().strip());
-                }
-            }
-        }
         this.exec = new Execution(this);
         this.bps = new Breakpoints(this);
         this.regs = new Registers(this);
@@ -111,6 +100,11 @@ public final class Debugger implements CpuHooks, Expr.Context {
         });
         cpu.setHooks(this);
         code.nextUnassemble = cpu.st.eip;
+    }
+
+    /** Chooses the language of the annotations {@code u} shows beside the kernel's and ntdll's instructions. */
+    public void setLanguage(ntgate.asm.Lang lang) {
+        this.lang = lang;
     }
 
     /** Adds a command; {@code helpLine} (null: none) is what {@code help} prints for it. */
@@ -359,7 +353,6 @@ public final class Debugger implements CpuHooks, Expr.Context {
             long p = cpu.mmu.peekTranslate(a + k);
             if (p < 0) throw DebugError.memory(hex(a + k));
             cpu.hostWrite(p, b, k, 1);
-            annotations.remove(a + k);   // the source line no longer describes these bytes
         }
     }
 

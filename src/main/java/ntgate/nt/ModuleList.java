@@ -118,19 +118,6 @@ public final class ModuleList {
         return null;
     }
 
-    /**
-     * Of two names for one address, the one a stack shows: in user modules the ZwXxx alias of an NtXxx stub
-     * (XP's ntdll stacks read {@code ntdll!ZwClose+0xc}), otherwise the first in order.
-     */
-    private static String preferred(boolean kernel, String a, String b) {
-        String an = a.substring(a.indexOf('!') + 1), bn = b.substring(b.indexOf('!') + 1);
-        if (!kernel && an.length() == bn.length() && an.length() > 2 && an.substring(2).equals(bn.substring(2))) {
-            if (an.startsWith("Zw") && bn.startsWith("Nt")) return a;
-            if (bn.startsWith("Zw") && an.startsWith("Nt")) return b;
-        }
-        return a.compareTo(b) <= 0 ? a : b;
-    }
-
     /** {@code nt!KiServiceExit+0x2c}: the nearest symbol at or below an address inside its module, or empty. */
     public Optional<String> symbolAt(int linear) {
         if (index == null) {
@@ -139,7 +126,7 @@ public final class ModuleList {
                 java.util.Set<String> hidden = interior.getOrDefault(m.name(), java.util.Set.of());
                 for (Map.Entry<String, Long> s : m.symbols().entrySet()) {
                     if (hidden.contains(s.getKey())) continue;
-                    index.merge(s.getValue(), m.name() + "!" + s.getKey(), (a, b) -> preferred(m.kernel(), a, b));
+                    index.merge(s.getValue(), m.name() + "!" + s.getKey(), ModuleList::preferredName);
                 }
             }
         }
@@ -150,5 +137,19 @@ public final class ModuleList {
         if (e == null || e.getKey() < Integer.toUnsignedLong(m.get().base())) return Optional.empty();
         long off = a - e.getKey();
         return Optional.of(off == 0 ? e.getValue() : e.getValue() + String.format(Locale.ROOT, "+0x%x", off));
+    }
+
+    /**
+     * Of two names at one address, the one an address is shown by: ntdll's ZwXxx over its NtXxx alias, as WinDbg
+     * shows XP's stubs ({@code ntdll!ZwClose+0xc}); otherwise the first in alphabetical order.
+     */
+    static String preferredName(String a, String b) {
+        int ia = a.indexOf('!'), ib = b.indexOf('!');
+        String na = a.substring(ia + 1), nb = b.substring(ib + 1);
+        if (na.length() == nb.length() && na.length() > 2 && na.substring(2).equals(nb.substring(2))) {
+            if (na.startsWith("Zw") && nb.startsWith("Nt")) return a;
+            if (nb.startsWith("Zw") && na.startsWith("Nt")) return b;
+        }
+        return a.compareTo(b) <= 0 ? a : b;
     }
 }
