@@ -28,6 +28,9 @@ class X87NativeTest {
     private static final int CASES = Integer.getInteger("ntgate.x87.cases", 3000);
     private static final long SEED = Long.getLong("ntgate.x87.seed", 0x87_87_2026L);
 
+    /** {@code -Dntgate.x87.only=HEX}: every case runs just these instruction bytes (for studying one instruction). */
+    private static final String ONLY = System.getProperty("ntgate.x87.only");
+
     private Random rnd = new Random(SEED);
 
     // ---- values ----
@@ -166,7 +169,8 @@ class X87NativeTest {
                 {0xD9, 0xE8, 7, 0}, {0xD9, 0xFA, 1, 0}, {0xD9, 0xFC, 1, 0}, {0xD9, 0xF6, 2, 0}, {0xDD, 0xC0, 8, 2}, {0xDD, 0xD0, 8, 0},
                 {0xDD, 0xD8, 8, 0}, {0xDD, 0xE0, 8, 1}, {0xDD, 0xE8, 8, 1}, {0xDA, 0xE9, 1, 1}, {0xDE, 0xD9, 1, 1},
                 {0xDA, 0xC0, 32, 0}, {0xDB, 0xC0, 32, 0}, {0xDB, 0xE8, 8, 3}, {0xDB, 0xF0, 8, 3}, {0xDF, 0xE8, 8, 3}, {0xDF, 0xF0, 8, 3},
-                {0xDB, 0xE2, 1, 2}, {0xD9, 0xD0, 1, 2}, {0xDF, 0xE0, 1, 4}, {0xDF, 0xC0, 8, 2}};
+                {0xDB, 0xE2, 1, 2}, {0xD9, 0xD0, 1, 2}, {0xDF, 0xE0, 1, 4}, {0xDF, 0xC0, 8, 2},
+                {0xD9, 0xF4, 1, 0}, {0xD9, 0xFD, 1, 0}, {0xD9, 0xF8, 1, 1}, {0xD9, 0xF5, 1, 1}, {0xD9, 0xF7, 1, 0}};
             int[] f = regForms[rnd.nextInt(regForms.length)];
             esc = f[0];
             b2 = f[1] + rnd.nextInt(f[2]);
@@ -240,12 +244,13 @@ class X87NativeTest {
         List<byte[]> parts = new ArrayList<>();
         parts.add(new byte[] {(byte) 0xDD, 0x25, 0, 0, 0, 0});   // frstor [SCRATCH]
         put(parts.get(0), 2, NativeRef.SCRATCH + STATE, 4);
-        int n = 1 + rnd.nextInt(4);
+        int n = ONLY == null ? 1 + rnd.nextInt(4) : 1;
         int undef = 0;
         int envSlot = -1;
         int[] ccBits = {0x100, 0x200, 0x400, 0x4000};
         for (int k = 0; k < n; k++) {
-            Made m = make(k, mem);
+            Made m = ONLY == null ? make(k, mem) : new Made(HexFormat.of().parseHex(ONLY), "DDDD");
+            if (ONLY != null) make(k, mem);
             parts.add(m.code);
             if (m.code.length == 6 && (m.code[0] & 0xFF) == 0xD9 && (m.code[1] & 0x38) == 0x30) envSlot = k;
             for (int c = 0; c < 4; c++) {

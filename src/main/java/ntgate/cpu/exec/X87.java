@@ -925,9 +925,415 @@ final class X87 {
         }
     }
 
-    /** An x87 instruction ntgate does not implement yet: #UD, so that nothing wrong is computed silently. */
-    static void notImplemented(Cpu cpu) {
-        begin(cpu, true);
-        throw CpuFault.ud();
+    // ------------------------------------------------------------------ FXTRACT, FSCALE, FPREM, FPREM1
+
+    private static void indef(Fpu f, int i) {
+        write(f, i, Ext80.INDEF_SE, Ext80.INDEF_M);
     }
+
+    /** FXTRACT: ST(0) becomes the exponent (a real), then the significand (exponent 3FFF) is pushed. */
+    static void fxtract(Cpu cpu, Insn in) {
+        Fpu f = op(cpu, in);
+        if (f.empty(0)) {
+            // Masked: the indefinite in ST(0) and pushed, whatever ST(7) holds (the reference processor's response).
+            if (underflow(f)) {
+                indef(f, 0);
+                push(f, Ext80.INDEF_SE, Ext80.INDEF_M);
+            }
+            return;
+        }
+        if (!f.empty(7)) {
+            if (overflow(f)) {
+                indef(f, 0);
+                push(f, Ext80.INDEF_SE, Ext80.INDEF_M);
+            }
+            return;
+        }
+        Ext80 x = f.x;
+        int se = seOf(f, 0);
+        long m = mOf(f, 0);
+        int eSe, sSe;
+        long eM, sM;
+        if (x.nanOperand(se, m)) {
+            eSe = sSe = x.se;
+            eM = sM = x.m;
+        } else if (Ext80.isInf(se, m)) {
+            eSe = 0x7FFF;
+            eM = Ext80.INT_BIT;
+            sSe = se;
+            sM = m;
+        } else if (Ext80.isZero(se, m)) {
+            x.flags |= Ext80.ZE;
+            eSe = 0xFFFF;
+            eM = Ext80.INT_BIT;
+            sSe = se;
+            sM = m;
+        } else {
+            int e = x.unpackExp(se, m);
+            sSe = (se & 0x8000) | 0x3FFF;
+            sM = x.unpackedSig();
+            x.fromLong(e);
+            eSe = x.se;
+            eM = x.m;
+        }
+        int fl = x.flags;
+        boolean blocked = blocked(f, fl);
+        raise(f, fl);
+        if (blocked) return;
+        setC1(f, false);
+        write(f, 0, eSe, eM);
+        push(f, sSe, sM);
+    }
+
+    /** FSCALE: ST(0) * 2^trunc(ST(1)), exact unless it over- or underflows (then rounded by RC at 64 bits). */
+    static void fscale(Cpu cpu, Insn in) {
+        Fpu f = op(cpu, in);
+        if (f.empty(0) || f.empty(1)) {
+            if (underflow(f)) indef(f, 0);
+            return;
+        }
+        Ext80 x = f.x;
+        int ase = seOf(f, 0), bse = seOf(f, 1);
+        long am = mOf(f, 0), bm = mOf(f, 1);
+        boolean bNeg = (bse & 0x8000) != 0;
+        if (x.nanOperands(ase, am, bse, bm)) {
+            // result in x
+        } else if (Ext80.isInf(ase, am)) {
+            if (Ext80.isInf(bse, bm) && bNeg) x.invalid();
+            else setX(x, ase, am, bse, bm);
+        } else if (Ext80.isZero(ase, am)) {
+            if (Ext80.isInf(bse, bm) && !bNeg) x.invalid();
+            else setX(x, ase, am, bse, bm);
+        } else if (Ext80.isInf(bse, bm)) {
+            if (Ext80.isDenormal(ase, am)) x.flags |= Ext80.DE;
+            x.se = bNeg ? ase & 0x8000 : (ase & 0x8000) | 0x7FFF;
+            x.m = bNeg ? 0 : Ext80.INT_BIT;
+        } else {
+            if (Ext80.isDenormal(bse, bm)) x.flags |= Ext80.DE;
+            int be = (bse & 0x7FFF) - Ext80.BIAS;
+            long n;
+            if (Ext80.isZero(bse, bm) || be < 0) n = 0;
+            else if (be >= 30) n = 1L << 30;
+            else n = bm >>> (63 - be);
+            if (bNeg) n = -n;
+            int e = x.unpackExp(ase, am);
+            long sig = x.unpackedSig();
+            x.packPublic((ase & 0x8000) != 0, (int) (e + n), sig, 0, 64);   // PC does not apply to FSCALE
+        }
+        finishArith(f, 0, false);
+    }
+
+    private static void setX(Ext80 x, int ase, long am, int bse, long bm) {
+        if (Ext80.isDenormal(bse, bm)) x.flags |= Ext80.DE;
+        x.se = ase;
+        x.m = am;
+    }
+
+    /**
+     * FPREM (truncating quotient) and FPREM1 (IEEE, quotient rounded to nearest): exact partial remainders
+     * (SDM Vol.2A FPREM). With an exponent difference D of 64 or more the reduction is partial (C2 = 1) by
+     * N = 32 + (D mod 32) quotient bits, as the reference processor does.
+     */
+    static void fprem(Cpu cpu, Insn in, boolean ieee) {
+        Fpu f = op(cpu, in);
+        if (f.empty(0) || f.empty(1)) {
+            if (underflow(f)) {
+                indef(f, 0);
+                f.sw &= ~C2;
+            }
+            return;
+        }
+        Ext80 x = f.x;
+        int ase = seOf(f, 0), bse = seOf(f, 1);
+        long am = mOf(f, 0), bm = mOf(f, 1);
+        long q = 0;
+        boolean partial = false;
+        // A NaN or invalid result clears C1 and C2 and leaves C0 and C3 (the reference processor's response;
+        // the SDM does not say).
+        boolean noQuotient = false;
+        if (x.nanOperands(ase, am, bse, bm)) {
+            noQuotient = true;
+        } else if (Ext80.isInf(ase, am) || Ext80.isZero(bse, bm)) {
+            x.invalid();   // without DE for a denormal other operand
+            noQuotient = true;
+        } else if (Ext80.isZero(ase, am) || Ext80.isInf(bse, bm)) {
+            if (Ext80.isDenormal(ase, am) || Ext80.isDenormal(bse, bm)) x.flags |= Ext80.DE;
+            if (Ext80.isZero(ase, am)) {
+                x.se = ase;
+                x.m = am;
+            } else {
+                x.packPublic((ase & 0x8000) != 0, x.unpackExp(ase, am), x.unpackedSig(), 0, 64);
+            }
+        } else {
+            boolean neg = (ase & 0x8000) != 0;
+            int ea = x.unpackExp(ase, am);
+            long ma = x.unpackedSig();
+            int eb = x.unpackExp(bse, bm);
+            long mb = x.unpackedSig();
+            int d = ea - eb;
+            if (d < 0 && !(ieee && d == -1)) {
+                x.packPublic(neg, ea, ma, 0, 64);   // exact: a pseudo-denormal comes back with exponent 1
+            } else if (d == -1) {
+                // FPREM1 with |ST(0)| in [|ST(1)|/2, |ST(1)|): the quotient rounds to 1 above the half.
+                if (Long.compareUnsigned(ma, mb) > 0) {
+                    q = 1;
+                    long r = (mb << 1) - ma;   // (2mb - ma) * 2^(eb-64), below mb
+                    int lz = Long.numberOfLeadingZeros(r);
+                    x.packPublic(!neg, eb - 1 - lz, r << lz, 0, 64);
+                } else {
+                    x.packPublic(neg, ea, ma, 0, 64);
+                }
+            } else {
+                partial = d >= 64;
+                int n = partial ? (d & 31) | 32 : d;
+                long r = ma;
+                boolean top = false;
+                for (int i = 0; i <= n; i++) {
+                    if (i > 0) {
+                        top = r < 0;
+                        r <<= 1;
+                    }
+                    boolean bit = top || Long.compareUnsigned(r, mb) >= 0;
+                    if (bit) r -= mb;
+                    q = (q << 1) | (bit ? 1 : 0);
+                }
+                boolean rneg = neg;
+                if (ieee && !partial) {
+                    int c = r < 0 ? 1 : Long.compareUnsigned(r << 1, mb);
+                    if (c > 0 || (c == 0 && (q & 1) != 0)) {
+                        q++;
+                        r = mb - r;
+                        rneg = !neg;
+                    }
+                }
+                if (r == 0) {
+                    x.se = ase & 0x8000;
+                    x.m = 0;
+                } else {
+                    int lz = Long.numberOfLeadingZeros(r);
+                    x.packPublic(rneg, eb + (d - n) - lz, r << lz, 0, 64);
+                }
+            }
+        }
+        int fl = x.flags;
+        boolean blocked = blocked(f, fl);
+        raise(f, fl);
+        if (blocked) return;
+        write(f, 0, x.se, x.m);
+        if (noQuotient) {
+            f.sw &= ~(C1 | C2);
+            return;
+        }
+        int cc = partial ? C2 : ((q & 4) != 0 ? C0 : 0) | ((q & 2) != 0 ? C3 : 0) | ((q & 1) != 0 ? C1 : 0);
+        setCc(f, cc);
+    }
+
+    // ------------------------------------------------------------------ transcendentals
+
+    /** FSIN (0), FCOS (1), FSINCOS (2), FPTAN (3). Arguments of 2^63 and more set C2 and change nothing. */
+    static void trig(Cpu cpu, Insn in, int which) {
+        Fpu f = op(cpu, in);
+        boolean pushes = which >= 2;
+        if (f.empty(0)) {
+            if (underflow(f)) {
+                indef(f, 0);
+                if (pushes && f.empty(7)) push(f, Ext80.INDEF_SE, Ext80.INDEF_M);
+            }
+            return;
+        }
+        if (pushes && !f.empty(7)) {
+            if (overflow(f)) {
+                indef(f, 0);
+                push(f, Ext80.INDEF_SE, Ext80.INDEF_M);
+            }
+            return;
+        }
+        Ext80 x = f.x;
+        int se = seOf(f, 0);
+        long m = mOf(f, 0);
+        int s0 = 0, s1 = 0;
+        long m0 = 0, m1 = 0;
+        boolean up0 = false;
+        if (x.nanOperand(se, m)) {
+            s0 = s1 = x.se;
+            m0 = m1 = x.m;
+        } else if (Ext80.isInf(se, m)) {
+            x.invalid();
+            s0 = s1 = x.se;
+            m0 = m1 = x.m;
+        } else if ((se & 0x7FFF) >= Ext80.BIAS + 63) {
+            f.sw |= C2;
+            return;
+        } else if (Ext80.isZero(se, m)) {
+            boolean cosine = which == 1 || which == 2;   // s0/m0: the result (FSINCOS: the cosine pushed)
+            s0 = cosine ? 0x3FFF : se;
+            m0 = cosine ? Ext80.INT_BIT : 0;
+            s1 = which == 2 ? se : 0x3FFF;                // FSINCOS: the sine; FPTAN: 1.0
+            m1 = which == 2 ? 0 : Ext80.INT_BIT;
+        } else {
+            if (Ext80.isDenormal(se, m)) x.flags |= Ext80.DE;
+            java.math.BigDecimal v = ntgate.cpu.fpu.Transcendental.value(se, m);
+            switch (which) {
+                case 0 -> ntgate.cpu.fpu.Transcendental.round(x, ntgate.cpu.fpu.Transcendental.sin(v));
+                case 1 -> ntgate.cpu.fpu.Transcendental.round(x, ntgate.cpu.fpu.Transcendental.cos(v));
+                case 3 -> ntgate.cpu.fpu.Transcendental.round(x, ntgate.cpu.fpu.Transcendental.tan(v));
+                default -> {
+                    ntgate.cpu.fpu.Transcendental.round(x, ntgate.cpu.fpu.Transcendental.sin(v));
+                    s1 = x.se;
+                    m1 = x.m;
+                    up0 = x.up;
+                    ntgate.cpu.fpu.Transcendental.round(x, ntgate.cpu.fpu.Transcendental.cos(v));
+                }
+            }
+            s0 = x.se;
+            m0 = x.m;
+            if (which == 3) {
+                s1 = 0x3FFF;
+                m1 = Ext80.INT_BIT;
+            }
+        }
+        int fl = x.flags;
+        boolean blocked = blocked(f, fl);
+        raise(f, fl);
+        if (blocked) return;
+        f.sw &= ~C2;
+        setC1(f, x.up || up0);
+        if (which == 2) {
+            // FSINCOS: ST(0) = sine, then the cosine is pushed.
+            write(f, 0, s1, m1);
+            push(f, s0, m0);
+        } else {
+            write(f, 0, s0, m0);
+            if (which == 3) push(f, s1, m1);
+        }
+    }
+
+    /** F2XM1: 2^ST(0) - 1. */
+    static void f2xm1(Cpu cpu, Insn in) {
+        Fpu f = op(cpu, in);
+        if (f.empty(0)) {
+            if (underflow(f)) indef(f, 0);
+            return;
+        }
+        Ext80 x = f.x;
+        int se = seOf(f, 0);
+        long m = mOf(f, 0);
+        if (x.nanOperand(se, m)) {
+            // result in x
+        } else if (Ext80.isInf(se, m)) {
+            x.se = (se & 0x8000) != 0 ? 0xBFFF : se;
+            x.m = Ext80.INT_BIT;
+        } else if (Ext80.isZero(se, m)) {
+            x.se = se;
+            x.m = m;
+        } else {
+            if (Ext80.isDenormal(se, m)) x.flags |= Ext80.DE;
+            ntgate.cpu.fpu.Transcendental.round(x, ntgate.cpu.fpu.Transcendental.f2xm1(ntgate.cpu.fpu.Transcendental.value(se, m)));
+        }
+        finishArith(f, 0, false);
+    }
+
+    /** FYL2X (plusOne false) and FYL2XP1: ST(1) = ST(1) * log2(ST(0) [+ 1]), then pop. */
+    static void fyl2x(Cpu cpu, Insn in, boolean plusOne) {
+        Fpu f = op(cpu, in);
+        if (f.empty(0) || f.empty(1)) {
+            if (underflow(f)) {
+                indef(f, 1);
+                pop(f);
+            }
+            return;
+        }
+        Ext80 x = f.x;
+        int xse = seOf(f, 0), yse = seOf(f, 1);
+        long xm = mOf(f, 0), ym = mOf(f, 1);
+        if (!x.nanOperands(xse, xm, yse, ym)) {
+            if (Ext80.isDenormal(xse, xm) || Ext80.isDenormal(yse, ym)) x.flags |= Ext80.DE;
+            boolean xNeg = (xse & 0x8000) != 0, yNeg = (yse & 0x8000) != 0;
+            boolean xZero = Ext80.isZero(xse, xm), yZero = Ext80.isZero(yse, ym);
+            boolean xInf = Ext80.isInf(xse, xm), yInf = Ext80.isInf(yse, ym);
+            java.math.BigDecimal xv = xInf ? null : ntgate.cpu.fpu.Transcendental.value(xse, xm);
+            // The sign of log2(x [+1]): -1, 0 (x = 1, or x = 0 for FYL2XP1), +1.
+            int logSign;
+            if (plusOne) {
+                logSign = xZero ? 0 : xNeg ? -1 : 1;
+            } else {
+                logSign = xInf ? 1 : xZero ? -2 : xv.compareTo(java.math.BigDecimal.ONE);
+            }
+            boolean domain = plusOne ? !(xInf && xNeg) && (xInf || xv.compareTo(java.math.BigDecimal.ONE.negate()) > 0)
+                    : !(xNeg && !xZero);
+            if (!domain) {
+                x.invalid();
+            } else if (!plusOne && xZero) {
+                if (yZero) x.invalid();
+                else {
+                    if (!yInf) x.flags |= Ext80.ZE;
+                    x.se = yNeg ? 0x7FFF : 0xFFFF;
+                    x.m = Ext80.INT_BIT;
+                }
+            } else if (xInf) {
+                if (yZero) x.invalid();
+                else {
+                    x.se = yNeg ? 0xFFFF : 0x7FFF;
+                    x.m = Ext80.INT_BIT;
+                }
+            } else if (yInf) {
+                if (logSign == 0) x.invalid();
+                else {
+                    x.se = (yNeg ^ (logSign < 0)) ? 0xFFFF : 0x7FFF;
+                    x.m = Ext80.INT_BIT;
+                }
+            } else if (yZero || logSign == 0) {
+                boolean neg = yNeg ^ (plusOne ? xNeg : logSign < 0);
+                if (logSign == 0 && !plusOne) neg = yNeg;
+                x.se = neg ? 0x8000 : 0;
+                x.m = 0;
+            } else {
+                java.math.BigDecimal yv = ntgate.cpu.fpu.Transcendental.value(yse, ym);
+                ntgate.cpu.fpu.Transcendental.round(x, plusOne ? ntgate.cpu.fpu.Transcendental.yl2xp1(yv, xv)
+                        : ntgate.cpu.fpu.Transcendental.yl2x(yv, xv));
+            }
+        }
+        finishArith(f, 1, true);
+    }
+
+    /** FPATAN: ST(1) = arctan(ST(1) / ST(0)) with the quadrant of (ST(0), ST(1)), then pop. */
+    static void fpatan(Cpu cpu, Insn in) {
+        Fpu f = op(cpu, in);
+        if (f.empty(0) || f.empty(1)) {
+            if (underflow(f)) {
+                indef(f, 1);
+                pop(f);
+            }
+            return;
+        }
+        Ext80 x = f.x;
+        int xse = seOf(f, 0), yse = seOf(f, 1);
+        long xm = mOf(f, 0), ym = mOf(f, 1);
+        if (!x.nanOperands(xse, xm, yse, ym)) {
+            if (Ext80.isDenormal(xse, xm) || Ext80.isDenormal(yse, ym)) x.flags |= Ext80.DE;
+            boolean xNeg = (xse & 0x8000) != 0, yNeg = (yse & 0x8000) != 0;
+            boolean xInf = Ext80.isInf(xse, xm), yInf = Ext80.isInf(yse, ym);
+            java.math.BigDecimal pi = new java.math.BigDecimal("3.14159265358979323846264338327950288419716939937510582097494459");
+            java.math.BigDecimal r;
+            if (Ext80.isZero(yse, ym)) {
+                r = xNeg ? pi : java.math.BigDecimal.ZERO;
+            } else if (yInf) {
+                r = xInf ? (xNeg ? pi.multiply(java.math.BigDecimal.valueOf(3)).divide(java.math.BigDecimal.valueOf(4)) : pi.divide(java.math.BigDecimal.valueOf(4)))
+                        : pi.divide(java.math.BigDecimal.valueOf(2));
+            } else if (xInf) {
+                r = xNeg ? pi : java.math.BigDecimal.ZERO;
+            } else {
+                r = ntgate.cpu.fpu.Transcendental.atan2(ntgate.cpu.fpu.Transcendental.value(yse & 0x7FFF, ym),
+                        ntgate.cpu.fpu.Transcendental.value(xse, xm));
+            }
+            if (r.signum() == 0) {
+                x.se = yNeg ? 0x8000 : 0;
+                x.m = 0;
+            } else {
+                ntgate.cpu.fpu.Transcendental.round(x, yNeg ? r.negate() : r);
+            }
+        }
+        finishArith(f, 1, true);
+    }
+
 }

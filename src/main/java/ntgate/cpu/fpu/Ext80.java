@@ -108,7 +108,7 @@ public final class Ext80 {
      * NaN or unsupported operands of a two-operand arithmetic operation: sets the result and returns true when
      * one of them decides the result.
      */
-    private boolean nanOperands(int ase, long am, int bse, long bm) {
+    public boolean nanOperands(int ase, long am, int bse, long bm) {
         if (isUnsupported(ase, am) || isUnsupported(bse, bm)) {
             invalid();
             return true;
@@ -314,6 +314,23 @@ public final class Ext80 {
         round(neg, e, hi, lo, prec, BIAS, 0x7FFE, true);
         se = (neg ? 0x8000 : 0) | (rExp & 0x7FFF);
         m = rSig;
+    }
+
+    /** Rounds {@code (hi:lo) * 2^e} (hi bit 63 the units bit) to a register value at {@code prec} bits. */
+    public void packPublic(boolean neg, int e, long hi, long lo, int prec) {
+        up = false;
+        pack(neg, e, hi, lo, prec);
+    }
+
+    /** The unbiased exponent and normalised significand of a finite non-zero value; DE for denormals. */
+    public int unpackExp(int se, long m) {
+        unpack(se, m);
+        return ue;
+    }
+
+    /** The significand from the last {@link #unpackExp}. */
+    public long unpackedSig() {
+        return um;
     }
 
     private void zero(boolean neg) {
