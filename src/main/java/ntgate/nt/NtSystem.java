@@ -75,6 +75,10 @@ public final class NtSystem {
     public final Options options;
     /** The kernel objects, handles, APC queue and process state that host routines keep. */
     public final Kernel k;
+    /** The kernel drivers (--driver) and the kernel's exports to them. */
+    public final ntgate.nt.drv.Drivers drivers;
+    /** The loaded modules (nt, ntdll, the program, and what loaders add): read by the debugger and tracers. */
+    public final ModuleList modules = new ModuleList();
 
     /** How the machine is built and run. */
     public static final class Options {
@@ -86,10 +90,12 @@ public final class NtSystem {
         public InputStream stdin = InputStream.nullInputStream();
         /** Load the program image here instead of its preferred base (forces base relocation); null = preferred. */
         public Integer imageBase;
+        /** Kernel drivers to load before the program starts, in this order. */
+        public List<ntgate.nt.drv.Drivers.DriverFile> drivers = List.of();
     }
 
     /** The program could not be built: one line per error, ready for the user. */
-    public static final class LoadError extends Exception {
+    public static class LoadError extends Exception {
         public LoadError(String message) {
             super(message, null, false, false);
         }
@@ -122,6 +128,8 @@ public final class NtSystem {
         this.mem = new GuestMemory(cpu);
         this.k = new Kernel(this);
         k.registerHostRoutines(hostCalls);
+        this.drivers = new ntgate.nt.drv.Drivers(this);
+        drivers.registerHostRoutines(hostCalls);
 
         // ntdll first: the kernel caches its entry points (PspLookupKernelUserEntryPoints), the program imports it.
         this.ntdll = assembleSystem(NtdllSource.source(), "ntdll.asm", NtdllSource.BASE, Layouts.resolver());
@@ -129,7 +137,8 @@ public final class NtSystem {
         Set<String> guestDefined = new HashSet<>();
         Matcher m = Pattern.compile("(?m)^(Nt\\w+):").matcher(kernelHand);
         while (m.find()) guestDefined.add(m.group(1));
-        String kernelSource = kernelHand + "\n" + ServiceTableSource.generate(hostCalls::has, guestDefined) + bootSource(options);
+        String kernelSource = kernelHand + "\n" + ServiceTableSource.generate(hostCalls::has, guestDefined)
+                + "\n" + resource("/ntgate/nt/drv/exports.asm") + bootSource(options);
         AsmOptions.Resolver kres = name -> {
             OptionalLong v = hostCalls.resolve(name);
             return v.isPresent() ? v : Layouts.resolver().resolve(name);
@@ -181,7 +190,21 @@ public final class NtSystem {
             return true;
         };
         this.image = source.load(java.util.Collections.unmodifiableMap(exports), free);
+        registerModule("nt", "ntkrnlpa.exe", kernel, true);
+        modules.interior("nt", NT_INTERIOR_LABELS);
+        registerModule("ntdll", "ntdll.dll", ntdll, false);
+        String pname = image.name();
+        int pdot = pname.lastIndexOf('.');
+        modules.add(pdot > 0 ? pname.substring(0, pdot) : pname, pdot > 0 ? pname : pname + ".exe", image.base(),
+                image.memory().length, false, image.symbols());
         build();
+        drivers.load(options.drivers);
+    }
+
+    private void registerModule(String name, String file, AsmResult r, boolean kernelMode) {
+        long hi = r.base();
+        for (AsmSection sec : r.sections()) hi = Math.max(hi, sec.end());
+        modules.add(name, file, (int) r.base(), (int) (hi - r.base()), kernelMode, r.symbols());
     }
 
     /** The assembled program as an image: every section writable (the .asm program is its own loader). */
@@ -225,12 +248,15 @@ public final class NtSystem {
         return "\nsection .text\nglobal KiSystemStartup\nKiSystemStartup:\n"
                 + (o.int2e ? "    ; --int2e: no fast system calls, so returns stay on IRETD\n"
                            : "    call KiEnableFastSyscallReturn    ; SEP present: services return through SYSEXIT\n")
-                + "    jmp KiStartUserThread    ; EBP = the first trap frame\n";
+                + (o.drivers.isEmpty() ? "" : "    call IopInitializeDrivers    ; DriverEntry of each --driver, at PASSIVE_LEVEL\n")
+                + "    jmp KiStartUserThread    ; EBP = the first trap frame\n"
+                + "    align 4096    ; .data starts on a page of its own: every code page is read-only\n";
     }
 
     private static AsmResult assembleSystem(String source, String file, int base, AsmOptions.Resolver r) {
+        // MASM's encodings: XP's kernel and ntdll were built with MASM/MSVC, so their bytes are XP's (2B E1 sub esp,ecx).
         AsmResult res = Assembler.assemble(source, file,
-                AsmOptions.defaults().withBase(Integer.toUnsignedLong(base)).withResolver(r));
+                AsmOptions.defaults().withBase(Integer.toUnsignedLong(base)).withResolver(r).withMasm(true));
         if (!res.ok()) {
             StringBuilder sb = new StringBuilder("ntgate's own " + file + " does not assemble:");
             res.errors().stream().limit(20).forEach(e -> sb.append("\n  ").append(e));
@@ -263,12 +289,14 @@ public final class NtSystem {
 
     // ---- building the machine ------------------------------------------------------------------------------
 
-    private static final long K_RW = PageTables.RW, U_RO = PageTables.US, U_RW = PageTables.US | PageTables.RW;
+    private static final long K_RO = 0, K_RW = PageTables.RW, U_RO = PageTables.US, U_RW = PageTables.US | PageTables.RW;
 
     private void build() {
         CpuState st = cpu.st;
         // Paging first, so that everything below is written through the MMU at its virtual address.
-        mapImage(kernel, K_RW, K_RW);
+        // ntoskrnl's code (and KiServiceTable, which lies in it) is read-only: XP SP3 maps the kernel with small
+        // pages on a machine of ntgate's 64 MiB, and write-protects its code (docs/NT-FACTS-additions.md).
+        mapImage(kernel, K_RO, K_RW);
         mapImage(ntdll, U_RO, U_RW);
         mapProgram();
         pages.mapNew(GDT_BASE, 0x1000, K_RW);
@@ -383,7 +411,15 @@ public final class NtSystem {
             for (AsmSection s : r.sections()) {
                 if (s.nobits()) continue;
                 byte[] b = s.bytes();
-                for (int i = 0; i < b.length; i++) writePhysical((int) s.address() + i, b[i]);
+                // A page at a time: the kernel image is some 0x80000 bytes (the gate sits at XP's RVA 0x6A520).
+                for (int i = 0; i < b.length; ) {
+                    int va = (int) s.address() + i;
+                    int n = Math.min(b.length - i, 0x1000 - (va & 0xFFF));
+                    long pa = pages.translate(va);
+                    if (pa < 0) throw new IllegalStateException(String.format("boot: 0x%08X is not mapped", va));
+                    cpu.hostWrite(pa, b, i, n);
+                    i += n;
+                }
             }
         }
     }
@@ -653,8 +689,11 @@ public final class NtSystem {
             long left = end - cpu.icount;
             if (left <= 0) return End.BUDGET;
             Cpu.Stop s = cpu.run(left);
-            if (k.exited) return End.EXITED;
             if (k.bugCheck != null) return End.BUG_CHECK;
+            if (k.exited) {
+                if (drivers.beginUnload()) continue;      // DriverUnload of each driver, then the machine stops
+                return End.EXITED;
+            }
             if (k.deadlock != null) return End.DEADLOCK;   // Kernel.deadlock says which wait
             switch (s) {
                 case BUDGET: return End.BUDGET;
@@ -666,42 +705,18 @@ public final class NtSystem {
         }
     }
 
-    private java.util.TreeMap<Long, String> symbolIndex;
-    private java.util.TreeMap<Long, Long> imageEnds;
+    /**
+     * Labels inside nt's gate routines that XP's public symbols do not have (the seed listing shows them as
+     * loc_xxxxxx): an address there is named after the routine, as WinDbg names it on XP
+     * ({@code nt!KiFastCallEntry+0xfc}, not {@code nt!kss60}). The labels still resolve in expressions.
+     */
+    static final Set<String> NT_INTERIOR_LABELS = Set.of("Dr_FastCallDrReturn", "Dr_kss_t", "KiSystemServiceRepeat",
+            "KiSystemServiceAccessTeb", "Kss40", "KiSystemServiceCopyArguments", "kss60", "kss61", "kss70", "kss80",
+            "Kfsc90", "Kfsc91");
 
-    /** {@code nt!KiServiceExit+0x2c}: the nearest symbol at or below an address inside one of the images. */
+    /** {@code nt!KiServiceExit+0x2c}: the nearest symbol at or below an address inside one of the modules. */
     public java.util.Optional<String> symbolAt(int address) {
-        if (symbolIndex == null) {
-            symbolIndex = new java.util.TreeMap<>();
-            imageEnds = new java.util.TreeMap<>();
-            for (Map.Entry<String, AsmResult> e : images().entrySet()) {
-                AsmResult r = e.getValue();
-                long hi = r.base();
-                for (AsmSection sec : r.sections()) hi = Math.max(hi, sec.end());
-                indexSymbols(e.getKey(), r.base(), hi, r.symbols());
-            }
-            String module = image.name();
-            int dot = module.lastIndexOf('.');
-            if (dot > 0) module = module.substring(0, dot);
-            indexSymbols(module, Integer.toUnsignedLong(image.base()), image.end(), image.symbols());
-        }
-        long a = Integer.toUnsignedLong(address);
-        Map.Entry<Long, Long> img = imageEnds.floorEntry(a);
-        if (img == null || a >= img.getValue()) return java.util.Optional.empty();
-        Map.Entry<Long, String> e = symbolIndex.floorEntry(a);
-        if (e == null || e.getKey() < img.getKey()) return java.util.Optional.empty();
-        long off = a - e.getKey();
-        return java.util.Optional.of(off == 0 ? e.getValue() : e.getValue() + String.format(Locale.ROOT, "+0x%x", off));
-    }
-
-    private void indexSymbols(String module, long lo, long hi, Map<String, Long> symbols) {
-        imageEnds.put(lo, hi);
-        for (Map.Entry<String, Long> sym : symbols.entrySet()) {
-            String n = sym.getKey();
-            long v = sym.getValue();
-            if (n.indexOf('.') >= 0 || v < lo || v >= hi) continue;   // locals, equ constants
-            symbolIndex.merge(v, module + "!" + n, (a, b) -> a.compareTo(b) <= 0 ? a : b);
-        }
+        return modules.symbolAt(address);
     }
 
     /** {@link #symbolAt} or the address in hex. */
