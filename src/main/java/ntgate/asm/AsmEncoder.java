@@ -680,6 +680,29 @@ final class AsmEncoder {
                         if (code.equals("ST") && (r.reg.num() != 0 || r.reg.name().startsWith("st("))) return null;
                         if (code.equals("STi")) plusReg = r.reg.num();
                     }
+                    case "Pq" -> {
+                        if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.MMX) return null;
+                        regField = r.reg.num();
+                    }
+                    case "Nq" -> {
+                        if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.MMX) return null;
+                        rm = op;
+                        rmIdx = i;
+                    }
+                    case "Qq", "Qd" -> {
+                        if (op instanceof R r) {
+                            if (r.reg.kind() != AsmRegister.Kind.MMX) return null;
+                        } else if (op instanceof M m) {
+                            int msz = code.equals("Qq") ? 8 : 4;
+                            if (m.src.far() || (m.src.size() != 0 && m.src.size() != msz)) return null;
+                            c.memSize = msz;
+                            if (i == 0) c.memDest = true;
+                        } else {
+                            return null;
+                        }
+                        rm = op;
+                        rmIdx = i;
+                    }
                     case "AX" -> {
                         if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.GPR || r.reg.num() != 0 || r.reg.size() != 2) return null;
                     }

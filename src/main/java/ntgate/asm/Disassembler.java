@@ -373,6 +373,10 @@ public final class Disassembler {
                 case "ST": return "st";
                 case "STi": return "st(" + d.rm + ")";
                 case "AX": return "ax";
+                case "Pq": return "mm" + d.reg;
+                case "Nq": return "mm" + d.rm;
+                case "Qq": return d.rm >= 0 ? "mm" + d.rm : memory("qword ptr");
+                case "Qd": return d.rm >= 0 ? "mm" + d.rm : memory("dword ptr");
                 case "Ms": return memory("fword ptr");
                 case "Ib": return number(d.op == Op.ENTER_IwIb ? d.imm2 & 0xFF : d.imm & 0xFF);
                 case "Ibs": usedOpsize = true; return number(d.imm & mask(d.opsize));

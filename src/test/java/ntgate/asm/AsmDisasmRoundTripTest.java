@@ -190,6 +190,7 @@ class AsmDisasmRoundTripTest {
         if (op.endsWith("_82") || op.endsWith("_F6_1") || op.endsWith("_F7_1")) return "3 alias row";
         boolean reg = d.rm >= 0;
         if (reg && op.matches("(ADD|OR|ADC|SBB|AND|SUB|XOR|CMP|MOV)_G[bv]E[bv]")) return "3 G,E direction";
+        if (reg && op.equals("MOVQ_QqPq")) return "3 G,E direction";
         boolean fits8 = d.opsize == 2 ? (short) d.imm == (byte) d.imm : d.imm == (byte) d.imm;
         boolean acc = reg && d.rm == 0;
         if (op.matches("[A-Z]+_EvIz") && fits8 && !op.startsWith("TEST") && !op.startsWith("MOV")) return "3 81 where 83 fits";
@@ -329,6 +330,11 @@ class AsmDisasmRoundTripTest {
             case "ST" -> c.add("st");
             case "STi" -> c.addAll(List.of("st(0)", "st(1)", "st(7)"));
             case "AX" -> c.add("ax");
+            case "Pq", "Nq" -> c.addAll(List.of("mm0", "mm3", "mm7"));
+            case "Qq", "Qd" -> {
+                c.addAll(List.of("mm1", "mm6"));
+                for (String m : mem) c.add((code.equals("Qq") ? "qword ptr " : "dword ptr ") + m);
+            }
             case "AL" -> c.add("al");
             case "CL" -> c.add("cl");
             case "DX" -> c.add("dx");

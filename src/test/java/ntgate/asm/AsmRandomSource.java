@@ -145,6 +145,10 @@ final class AsmRandomSource {
             case "ST" -> "st0";
             case "STi" -> "st" + rnd.nextInt(8);
             case "AX" -> "ax";
+            case "Pq", "Nq" -> "mm" + rnd.nextInt(8);
+            case "Ed" -> rnd.nextBoolean() ? reg(4) : "dword " + mem();
+            case "Qq" -> rnd.nextBoolean() ? "mm" + rnd.nextInt(8) : "qword " + mem();
+            case "Qd" -> rnd.nextBoolean() ? "mm" + rnd.nextInt(8) : mem();   // NASM sizes it qword, objdump dword: unsized
             case "Mp" -> n == 1 ? "far " + mem() : mem();
             case "Ib" -> Integer.toString(rnd.nextInt(256) - (rnd.nextBoolean() ? 128 : 0));
             case "Ibs" -> Integer.toString(rnd.nextInt(256) - 128);

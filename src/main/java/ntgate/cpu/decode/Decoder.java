@@ -291,6 +291,9 @@ public final class Decoder {
                     case "Cd" -> {
                         if (d.reg == 1 || d.reg == 5 || d.reg == 6 || d.reg == 7) valid = false;
                     }
+                    case "Nq" -> {
+                        if (mod != 3) valid = false;
+                    }
                     case "Rd" -> d.rm = rmField;   // MOV CR/DR ignore mod (SDM Vol.2B MOV--Move to/from Control Registers)
                     default -> { }
                 }
@@ -298,6 +301,8 @@ public final class Decoder {
             }
             if (d.lock && ((row.attrs() & OpcodeTable.LOCKABLE) == 0 || mod == 3 || !needModrm)) valid = false;
             if (row.op() == Op.MOV_SwEw && d.reg == Seg.CS) valid = false;
+            // 66/F2/F3 with an MMX opcode select an SSE/SSE2 form, which this CPU does not implement.
+            if ((row.attrs() & OpcodeTable.MMX) != 0 && (opOverride || d.rep != 0)) valid = false;
         }
         if (pos > MAX_LEN) throw CpuFault.gp(0);
         d.len = pos;

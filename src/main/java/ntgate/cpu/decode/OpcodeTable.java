@@ -27,7 +27,9 @@ import java.util.Map;
  *       letters b (byte), w (word), d (dword), v (word or dword by operand size), z (same as v for
  *       immediates), p (far pointer), q (qword), s (6-byte pseudo-descriptor), a (BOUND pair), t (ten bytes:
  *       m80fp or m80bcd); a bare {@code M} is a memory operand of no fixed size (the x87 environment and state
- *       images, INVLPG). {@code ST} is ST(0), {@code STi} the x87 register in the ModRM byte's low bits. {@code Zb}/{@code Zv}
+ *       images, INVLPG). {@code ST} is ST(0), {@code STi} the x87 register in the ModRM byte's low bits. {@code Pq} is the MMX register in ModRM.reg,
+ *       {@code Qq}/{@code Qd} an MMX register or a 64/32-bit memory operand in ModRM.rm, {@code Nq} an MMX
+ *       register in ModRM.rm (register only). {@code Zb}/{@code Zv}
  *       is the register in the opcode's low bits, {@code Ibs} an 8-bit immediate sign-extended to the
  *       operand size, {@code Ap} a direct far pointer. Fixed operands are named: AL, CL, DX, eAX, 1,
  *       ES, CS, SS, DS, FS, GS.</li>
@@ -35,6 +37,7 @@ import java.util.Map;
  *       {@code B} ends a decoded block (control transfer); {@code P} needs CPL 0;
  *       {@code H} marks an ntgate-only encoding; {@code X} an undocumented alias that Intel processors execute
  *       (FSTP1, FCOM2, FXCH4, ...) but that NASM cannot write (the assembler cross-checks leave it out);
+ *       {@code M} an MMX form, which a 66, F2 or F3 prefix turns into an SSE/SSE2 form (#UD: not implemented);
  *       {@code f=FLAGS} the arithmetic flags written; {@code u=FLAGS} those of them left undefined by
  *       the SDM (letters O S Z A P C). Where the SDM leaves a flag undefined, ntgate produces what
  *       current Intel hardware produces; each choice is listed in the class comment below.</li>
@@ -97,6 +100,8 @@ public final class OpcodeTable {
     public static final int EMULATOR = 16;
     /** Attribute bit: an undocumented alias Intel processors execute; the nasm and objdump cross-checks leave it out. */
     public static final int ALIAS = 32;
+    /** Attribute bit: an MMX form; with a 66, F2 or F3 prefix the encoding is an SSE form, #UD on this CPU. */
+    public static final int MMX = 64;
 
     /** Flag bits in EFLAGS order, for the f= and u= attributes. */
     public static final int CF = 0x001, PF = 0x004, AF = 0x010, ZF = 0x040, SF = 0x080, OF = 0x800;
@@ -681,6 +686,64 @@ public final class OpcodeTable {
         0F C1 /r | xadd       | XADD_EvGv  | Ev,Gv  | L f=OSZAPC
         0F C7 /1 | cmpxchg8b  | CMPXCHG8B_Mq | Mq   | L f=Z
         0F C8+r  | bswap      | BSWAP_Zd   | Zd     |
+        # ---- MMX (0F map; no 66/F2/F3 prefix: those are SSE/SSE2 forms, #UD here) ----
+        0F 60 /r | punpcklbw  | PUNPCKLBW_PqQd  | Pq,Qd  | M
+        0F 61 /r | punpcklwd  | PUNPCKLWD_PqQd  | Pq,Qd  | M
+        0F 62 /r | punpckldq  | PUNPCKLDQ_PqQd  | Pq,Qd  | M
+        0F 63 /r | packsswb   | PACKSSWB_PqQq   | Pq,Qq  | M
+        0F 64 /r | pcmpgtb    | PCMPGTB_PqQq    | Pq,Qq  | M
+        0F 65 /r | pcmpgtw    | PCMPGTW_PqQq    | Pq,Qq  | M
+        0F 66 /r | pcmpgtd    | PCMPGTD_PqQq    | Pq,Qq  | M
+        0F 67 /r | packuswb   | PACKUSWB_PqQq   | Pq,Qq  | M
+        0F 68 /r | punpckhbw  | PUNPCKHBW_PqQq  | Pq,Qq  | M
+        0F 69 /r | punpckhwd  | PUNPCKHWD_PqQq  | Pq,Qq  | M
+        0F 6A /r | punpckhdq  | PUNPCKHDQ_PqQq  | Pq,Qq  | M
+        0F 6B /r | packssdw   | PACKSSDW_PqQq   | Pq,Qq  | M
+        0F 6E /r | movd       | MOVD_PqEd       | Pq,Ed  | M
+        0F 6F /r | movq       | MOVQ_PqQq       | Pq,Qq  | M
+        0F 71 /2 | psrlw      | PSRLW_NqIb      | Nq,Ib  | M
+        0F 71 /4 | psraw      | PSRAW_NqIb      | Nq,Ib  | M
+        0F 71 /6 | psllw      | PSLLW_NqIb      | Nq,Ib  | M
+        0F 72 /2 | psrld      | PSRLD_NqIb      | Nq,Ib  | M
+        0F 72 /4 | psrad      | PSRAD_NqIb      | Nq,Ib  | M
+        0F 72 /6 | pslld      | PSLLD_NqIb      | Nq,Ib  | M
+        0F 73 /2 | psrlq      | PSRLQ_NqIb      | Nq,Ib  | M
+        0F 73 /6 | psllq      | PSLLQ_NqIb      | Nq,Ib  | M
+        0F 74 /r | pcmpeqb    | PCMPEQB_PqQq    | Pq,Qq  | M
+        0F 75 /r | pcmpeqw    | PCMPEQW_PqQq    | Pq,Qq  | M
+        0F 76 /r | pcmpeqd    | PCMPEQD_PqQq    | Pq,Qq  | M
+        0F 77    | emms       | EMMS            |        | M
+        0F 7E /r | movd       | MOVD_EdPq       | Ed,Pq  | M
+        0F 7F /r | movq       | MOVQ_QqPq       | Qq,Pq  | M
+        0F D1 /r | psrlw      | PSRLW_PqQq      | Pq,Qq  | M
+        0F D2 /r | psrld      | PSRLD_PqQq      | Pq,Qq  | M
+        0F D3 /r | psrlq      | PSRLQ_PqQq      | Pq,Qq  | M
+        0F D5 /r | pmullw     | PMULLW_PqQq     | Pq,Qq  | M
+        0F D8 /r | psubusb    | PSUBUSB_PqQq    | Pq,Qq  | M
+        0F D9 /r | psubusw    | PSUBUSW_PqQq    | Pq,Qq  | M
+        0F DB /r | pand       | PAND_PqQq       | Pq,Qq  | M
+        0F DC /r | paddusb    | PADDUSB_PqQq    | Pq,Qq  | M
+        0F DD /r | paddusw    | PADDUSW_PqQq    | Pq,Qq  | M
+        0F DF /r | pandn      | PANDN_PqQq      | Pq,Qq  | M
+        0F E1 /r | psraw      | PSRAW_PqQq      | Pq,Qq  | M
+        0F E2 /r | psrad      | PSRAD_PqQq      | Pq,Qq  | M
+        0F E5 /r | pmulhw     | PMULHW_PqQq     | Pq,Qq  | M
+        0F E8 /r | psubsb     | PSUBSB_PqQq     | Pq,Qq  | M
+        0F E9 /r | psubsw     | PSUBSW_PqQq     | Pq,Qq  | M
+        0F EB /r | por        | POR_PqQq        | Pq,Qq  | M
+        0F EC /r | paddsb     | PADDSB_PqQq     | Pq,Qq  | M
+        0F ED /r | paddsw     | PADDSW_PqQq     | Pq,Qq  | M
+        0F EF /r | pxor       | PXOR_PqQq       | Pq,Qq  | M
+        0F F1 /r | psllw      | PSLLW_PqQq      | Pq,Qq  | M
+        0F F2 /r | pslld      | PSLLD_PqQq      | Pq,Qq  | M
+        0F F3 /r | psllq      | PSLLQ_PqQq      | Pq,Qq  | M
+        0F F5 /r | pmaddwd    | PMADDWD_PqQq    | Pq,Qq  | M
+        0F F8 /r | psubb      | PSUBB_PqQq      | Pq,Qq  | M
+        0F F9 /r | psubw      | PSUBW_PqQq      | Pq,Qq  | M
+        0F FA /r | psubd      | PSUBD_PqQq      | Pq,Qq  | M
+        0F FC /r | paddb      | PADDB_PqQq      | Pq,Qq  | M
+        0F FD /r | paddw      | PADDW_PqQq      | Pq,Qq  | M
+        0F FE /r | paddd      | PADDD_PqQq      | Pq,Qq  | M
         """;
 
     private static final List<Row> ROWS;
@@ -772,6 +835,7 @@ public final class OpcodeTable {
                     case "P" -> attrs |= PRIVILEGED;
                     case "H" -> attrs |= EMULATOR;
                     case "X" -> attrs |= ALIAS;
+                    case "M" -> attrs |= MMX;
                     default -> {
                         if (a.startsWith("f=")) fw = flagLetters(a.substring(2));
                         else if (a.startsWith("u=")) fu = flagLetters(a.substring(2));

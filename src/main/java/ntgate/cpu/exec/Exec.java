@@ -9,14 +9,16 @@ import ntgate.cpu.decode.Op;
 
 /**
  * The interpreter's dispatch: a dense {@code switch} on {@link Op} ids of one-line calls into the family
- * classes. Handlers never decode. The dispatch is split in three methods (the one-byte map, the 0F map, and
- * the x87 escapes) to stay under HotSpot's 8,000-byte compile limit; a test guards their bytecode size.
+ * classes. Handlers never decode. The dispatch is split in four methods (the one-byte map, the 0F map, the x87
+ * escapes and MMX) to stay under HotSpot's 8,000-byte compile limit; a test guards their bytecode size.
  */
 public final class Exec {
     private Exec() {}
 
     /** The first x87 row id: the escapes D8..DF follow the two-byte map in the table. */
     static final int FIRST_X87 = Op.FADD_Md;
+    /** The first MMX row id: the MMX rows follow the x87 escapes. */
+    static final int FIRST_MMX = Op.PUNPCKLBW_PqQd;
 
     /** Executes one decoded instruction; EIP already points past it. */
     public static void execute(Cpu cpu, Insn in) {
@@ -24,7 +26,8 @@ public final class Exec {
         if (op >= Op.FIRST_SPECIAL) Specialised.execute(cpu, in, op);
         else if (op < Op.SLDT_Ew) oneByte(cpu, in, op);
         else if (op < FIRST_X87) twoByte(cpu, in, op);
-        else x87(cpu, in, op);
+        else if (op < FIRST_MMX) x87(cpu, in, op);
+        else mmx(cpu, in, op);
     }
 
     private static void oneByte(Cpu cpu, Insn in, int op) {
@@ -575,6 +578,70 @@ public final class Exec {
             case Op.FUCOMIP_STSTi: X87.fcomi(cpu, in, false, true); return;
             case Op.FCOMIP_STSTi: X87.fcomi(cpu, in, true, true); return;
 
+            default: throw CpuFault.ud();
+        }
+    }
+
+    /** The MMX rows of the 0F map. */
+    private static void mmx(Cpu cpu, Insn in, int op) {
+        switch (op) {
+            case Op.PUNPCKLBW_PqQd: Mmx.binary(cpu, in, Mmx.PUNPCKLBW); return;
+            case Op.PUNPCKLWD_PqQd: Mmx.binary(cpu, in, Mmx.PUNPCKLWD); return;
+            case Op.PUNPCKLDQ_PqQd: Mmx.binary(cpu, in, Mmx.PUNPCKLDQ); return;
+            case Op.PACKSSWB_PqQq: Mmx.binary(cpu, in, Mmx.PACKSSWB); return;
+            case Op.PCMPGTB_PqQq: Mmx.binary(cpu, in, Mmx.PCMPGTB); return;
+            case Op.PCMPGTW_PqQq: Mmx.binary(cpu, in, Mmx.PCMPGTW); return;
+            case Op.PCMPGTD_PqQq: Mmx.binary(cpu, in, Mmx.PCMPGTD); return;
+            case Op.PACKUSWB_PqQq: Mmx.binary(cpu, in, Mmx.PACKUSWB); return;
+            case Op.PUNPCKHBW_PqQq: Mmx.binary(cpu, in, Mmx.PUNPCKHBW); return;
+            case Op.PUNPCKHWD_PqQq: Mmx.binary(cpu, in, Mmx.PUNPCKHWD); return;
+            case Op.PUNPCKHDQ_PqQq: Mmx.binary(cpu, in, Mmx.PUNPCKHDQ); return;
+            case Op.PACKSSDW_PqQq: Mmx.binary(cpu, in, Mmx.PACKSSDW); return;
+            case Op.MOVD_PqEd: Mmx.movdToMm(cpu, in); return;
+            case Op.MOVQ_PqQq: Mmx.movqToMm(cpu, in); return;
+            case Op.PSRLW_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSRLW); return;
+            case Op.PSRAW_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSRAW); return;
+            case Op.PSLLW_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSLLW); return;
+            case Op.PSRLD_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSRLD); return;
+            case Op.PSRAD_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSRAD); return;
+            case Op.PSLLD_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSLLD); return;
+            case Op.PSRLQ_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSRLQ); return;
+            case Op.PSLLQ_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSLLQ); return;
+            case Op.PCMPEQB_PqQq: Mmx.binary(cpu, in, Mmx.PCMPEQB); return;
+            case Op.PCMPEQW_PqQq: Mmx.binary(cpu, in, Mmx.PCMPEQW); return;
+            case Op.PCMPEQD_PqQq: Mmx.binary(cpu, in, Mmx.PCMPEQD); return;
+            case Op.EMMS: Mmx.emms(cpu); return;
+            case Op.MOVD_EdPq: Mmx.movdFromMm(cpu, in); return;
+            case Op.MOVQ_QqPq: Mmx.movqFromMm(cpu, in); return;
+            case Op.PSRLW_PqQq: Mmx.binary(cpu, in, Mmx.PSRLW); return;
+            case Op.PSRLD_PqQq: Mmx.binary(cpu, in, Mmx.PSRLD); return;
+            case Op.PSRLQ_PqQq: Mmx.binary(cpu, in, Mmx.PSRLQ); return;
+            case Op.PMULLW_PqQq: Mmx.binary(cpu, in, Mmx.PMULLW); return;
+            case Op.PSUBUSB_PqQq: Mmx.binary(cpu, in, Mmx.PSUBUSB); return;
+            case Op.PSUBUSW_PqQq: Mmx.binary(cpu, in, Mmx.PSUBUSW); return;
+            case Op.PAND_PqQq: Mmx.binary(cpu, in, Mmx.PAND); return;
+            case Op.PADDUSB_PqQq: Mmx.binary(cpu, in, Mmx.PADDUSB); return;
+            case Op.PADDUSW_PqQq: Mmx.binary(cpu, in, Mmx.PADDUSW); return;
+            case Op.PANDN_PqQq: Mmx.binary(cpu, in, Mmx.PANDN); return;
+            case Op.PSRAW_PqQq: Mmx.binary(cpu, in, Mmx.PSRAW); return;
+            case Op.PSRAD_PqQq: Mmx.binary(cpu, in, Mmx.PSRAD); return;
+            case Op.PMULHW_PqQq: Mmx.binary(cpu, in, Mmx.PMULHW); return;
+            case Op.PSUBSB_PqQq: Mmx.binary(cpu, in, Mmx.PSUBSB); return;
+            case Op.PSUBSW_PqQq: Mmx.binary(cpu, in, Mmx.PSUBSW); return;
+            case Op.POR_PqQq: Mmx.binary(cpu, in, Mmx.POR); return;
+            case Op.PADDSB_PqQq: Mmx.binary(cpu, in, Mmx.PADDSB); return;
+            case Op.PADDSW_PqQq: Mmx.binary(cpu, in, Mmx.PADDSW); return;
+            case Op.PXOR_PqQq: Mmx.binary(cpu, in, Mmx.PXOR); return;
+            case Op.PSLLW_PqQq: Mmx.binary(cpu, in, Mmx.PSLLW); return;
+            case Op.PSLLD_PqQq: Mmx.binary(cpu, in, Mmx.PSLLD); return;
+            case Op.PSLLQ_PqQq: Mmx.binary(cpu, in, Mmx.PSLLQ); return;
+            case Op.PMADDWD_PqQq: Mmx.binary(cpu, in, Mmx.PMADDWD); return;
+            case Op.PSUBB_PqQq: Mmx.binary(cpu, in, Mmx.PSUBB); return;
+            case Op.PSUBW_PqQq: Mmx.binary(cpu, in, Mmx.PSUBW); return;
+            case Op.PSUBD_PqQq: Mmx.binary(cpu, in, Mmx.PSUBD); return;
+            case Op.PADDB_PqQq: Mmx.binary(cpu, in, Mmx.PADDB); return;
+            case Op.PADDW_PqQq: Mmx.binary(cpu, in, Mmx.PADDW); return;
+            case Op.PADDD_PqQq: Mmx.binary(cpu, in, Mmx.PADDD); return;
             default: throw CpuFault.ud();
         }
     }

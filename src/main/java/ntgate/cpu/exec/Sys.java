@@ -48,7 +48,7 @@ public final class Sys {
 
     /**
      * CPUID: a Pentium Pro-class processor ("GenuineIntel", family 6 model 1 stepping 9); EDX reports FPU, TSC,
-     * MSR, PAE, CX8, SEP, CMOV, PSE, PGE, DE, VME (and nothing ntgate does not implement); NX is not
+     * MSR, PAE, CX8, SEP, CMOV, MMX, PSE, PGE, DE, VME (and nothing ntgate does not implement: no FXSR, SSE, SSE2); NX is not
      * offered (no extended leaves beyond 0x80000000).
      */
     static void cpuid(Cpu cpu) {
@@ -66,8 +66,8 @@ public final class Sys {
                 g[3] = 0;
                 g[1] = 0;
                 g[2] = 1 | (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8)
-                        | (1 << 11) | (1 << 13) | (1 << 15);
-                // FPU VME DE PSE TSC MSR PAE CX8 SEP PGE CMOV
+                        | (1 << 11) | (1 << 13) | (1 << 15) | (1 << 23);
+                // FPU VME DE PSE TSC MSR PAE CX8 SEP PGE CMOV MMX
             }
             case 0x80000000 -> {
                 g[0] = 0x80000000;

@@ -27,6 +27,8 @@ class CpuidRdtscTest {
         assertEquals(1 << 8, edx & 1 << 8, "CX8 (CMPXCHG8B)");
         assertEquals(1 << 11, edx & 1 << 11, "SEP (SYSENTER)");
         assertEquals(1 << 15, edx & 1 << 15, "CMOV");
+        assertEquals(1 << 23, edx & 1 << 23, "MMX");
+        assertEquals(0, edx & (1 << 24 | 1 << 25 | 1 << 26), "no FXSR, SSE, SSE2");
         assertEquals(6, (f.reg("eax") >>> 8) & 0xF, "family 6");
     }
 
