@@ -369,7 +369,7 @@ public final class NtSystem {
             if (s.size() == 0) continue;
             int start = (int) (s.address() & ~0xFFFL);
             int end = (int) ((s.end() + 0xFFF) & ~0xFFFL);
-            long flags = s.name().equals(".text") ? textFlags : dataFlags;
+            long flags = s.name().startsWith(".text") ? textFlags : dataFlags;   // .text, .texthead, .textsdt
             for (int va = start; va != end; va += 0x1000) {
                 long pte = pages.pte(va);
                 if ((pte & PageTables.P) != 0) {
@@ -717,6 +717,18 @@ public final class NtSystem {
     /** {@code nt!KiServiceExit+0x2c}: the nearest symbol at or below an address inside one of the modules. */
     public java.util.Optional<String> symbolAt(int address) {
         return modules.symbolAt(address);
+    }
+
+    private Annotations annotations;
+
+    /** The annotations of nt, ntdll and an assembled program (built on first use). */
+    public Annotations annotations() {
+        if (annotations == null) {
+            List<AsmResult> images = new java.util.ArrayList<>(List.of(kernel, ntdll));
+            if (program != null) images.add(program);
+            annotations = new Annotations(images, Set.of(kernelSymbol("KiSystemCallExitBranch")));
+        }
+        return annotations;
     }
 
     /** {@link #symbolAt} or the address in hex. */
