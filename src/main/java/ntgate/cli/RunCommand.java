@@ -114,7 +114,7 @@ public final class RunCommand implements Callable<Integer> {
 
     /** Runs a booted machine with the chosen tracers and reports how it ended; returns the exit code. */
     static int execute(NtSystem sys, boolean syscalls, boolean gate, long budget, PrintStream out, PrintStream err) {
-        SyscallTracer st = syscalls ? new SyscallTracer(err) : null;
+        SyscallTracer st = syscalls ? new SyscallTracer(err, sys::implemented) : null;
         GateTracer gt = gate ? new GateTracer(sys, err) : null;
         sys.cpu.setHooks(ntgate.trace.Hooks.combine(st, gt));
         NtSystem.End end = sys.run(budget);

@@ -686,6 +686,7 @@ public final class Debugger implements CpuHooks, Expr.Context {
         String m = module.toLowerCase(Locale.ROOT);
         if (m.equals("nt") || m.equals("ntoskrnl") || m.equals("ntkrnlpa")) return sys.kernel.symbols().get(name);
         if (m.equals("ntdll")) return sys.ntdll.symbols().get(name);
+        if (m.equals("win32k")) return sys.win32k.symbols().get(name);
         if (m.equals("program") || m.equals(programModule().toLowerCase(Locale.ROOT))) return sys.image.symbols().get(name);
         return null;
     }

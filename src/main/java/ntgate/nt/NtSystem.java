@@ -11,6 +11,7 @@ import ntgate.cpu.Seg;
 import ntgate.cpu.exec.Interrupts;
 import ntgate.cpu.mem.PhysicalMemory;
 import ntgate.nt.ke.ServiceTableSource;
+import ntgate.nt.ke.Win32kSource;
 import ntgate.nt.layout.Layouts;
 import ntgate.nt.layout.Nt;
 import ntgate.nt.layout.Struct;
@@ -66,6 +67,8 @@ public final class NtSystem {
     public final HostCallTable hostCalls = new HostCallTable();
     public final AsmResult kernel;
     public final AsmResult ntdll;
+    /** win32k.sys: the win32k services' entry points and W32pServiceTable / W32pArgumentTable (Win32kSource). */
+    public final AsmResult win32k;
     /** The assembled program when booted from a .asm source, else null. */
     public final AsmResult program;
     /** The program image as mapped (from a PE file or the assembled program). */
@@ -73,6 +76,8 @@ public final class NtSystem {
     /** The user stack: TEB.NtTib.StackBase and the size below it (the whole reserve is committed). */
     public final int userStackBase, userStackSize;
     public final Options options;
+    /** Services whose body the hand-written ntoskrnl.asm defines (NtContinue, NtRaiseException). */
+    private final Set<String> guestDefined;
     /** The kernel objects, handles, APC queue and process state that host routines keep. */
     public final Kernel k;
 
@@ -129,10 +134,17 @@ public final class NtSystem {
         Set<String> guestDefined = new HashSet<>();
         Matcher m = Pattern.compile("(?m)^(Nt\\w+):").matcher(kernelHand);
         while (m.find()) guestDefined.add(m.group(1));
+        this.guestDefined = Set.copyOf(guestDefined);
         String kernelSource = kernelHand + "\n" + ServiceTableSource.generate(hostCalls::has, guestDefined) + bootSource(options);
-        AsmOptions.Resolver kres = name -> {
+        AsmOptions.Resolver hres = name -> {
             OptionalLong v = hostCalls.resolve(name);
             return v.isPresent() ? v : Layouts.resolver().resolve(name);
+        };
+        this.win32k = assembleSystem(Win32kSource.generate(hostCalls::has), "win32k.asm", Win32kSource.BASE, hres);
+        // The kernel's shadow table names win32k's tables, as KeAddSystemServiceTable fills them in on XP.
+        AsmOptions.Resolver kres = name -> {
+            Long w = win32k.globals().contains(name) ? win32k.symbols().get(name) : null;
+            return w != null ? OptionalLong.of(w) : hres.resolve(name);
         };
         this.kernel = assembleSystem(kernelSource, "ntoskrnl.asm", Nt.NTOSKRNL_BASE, kres);
 
@@ -248,6 +260,11 @@ public final class NtSystem {
         }
     }
 
+    /** Whether the service of that name has a body in ntgate (a host routine or guest code), not STATUS_NOT_IMPLEMENTED. */
+    public boolean implemented(String service) {
+        return hostCalls.has(service) || guestDefined.contains(service);
+    }
+
     /** A symbol of the kernel image (throws when missing: the boot code depends on it). */
     public int kernelSymbol(String name) {
         Long v = kernel.symbols().get(name);
@@ -269,6 +286,7 @@ public final class NtSystem {
         CpuState st = cpu.st;
         // Paging first, so that everything below is written through the MMU at its virtual address.
         mapImage(kernel, K_RW, K_RW);
+        mapImage(win32k, K_RW, K_RW);
         mapImage(ntdll, U_RO, U_RW);
         mapProgram();
         pages.mapNew(GDT_BASE, 0x1000, K_RW);
@@ -379,7 +397,7 @@ public final class NtSystem {
             if (pages.translate(image.base() + off) < 0) continue;
             for (int i = 0; i < 0x1000 && off + i < mem.length; i++) writePhysical(image.base() + off + i, mem[off + i]);
         }
-        for (AsmResult r : List.of(kernel, ntdll)) {
+        for (AsmResult r : List.of(kernel, win32k, ntdll)) {
             for (AsmSection s : r.sections()) {
                 if (s.nobits()) continue;
                 byte[] b = s.bytes();
@@ -709,11 +727,12 @@ public final class NtSystem {
         return symbolAt(address).orElse(String.format(Locale.ROOT, "%08x", address));
     }
 
-    /** The system's assembled images (nt, ntdll); the program is {@link #image}. */
+    /** The system's assembled images (nt, ntdll, win32k); the program is {@link #image}. */
     public Map<String, AsmResult> images() {
         Map<String, AsmResult> m = new LinkedHashMap<>();
         m.put("nt", kernel);
         m.put("ntdll", ntdll);
+        m.put("win32k", win32k);
         return m;
     }
 }

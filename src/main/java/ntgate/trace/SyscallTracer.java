@@ -10,6 +10,7 @@ import ntgate.nt.ke.Services;
 import java.io.PrintStream;
 import java.util.ArrayDeque;
 import java.util.Locale;
+import java.util.function.Predicate;
 
 /**
  * {@code --trace syscalls}: one line per system call, strace-style, printed when the call returns to user mode:
@@ -20,11 +21,18 @@ import java.util.Locale;
  */
 public final class SyscallTracer implements CpuHooks {
     private final PrintStream out;
+    private final Predicate<String> implemented;
     private final ArrayDeque<String> pending = new ArrayDeque<>();
     private boolean returning;
 
     public SyscallTracer(PrintStream out) {
+        this(out, name -> true);
+    }
+
+    /** @param implemented whether a service has a body in ntgate; the line of one without says so */
+    public SyscallTracer(PrintStream out, Predicate<String> implemented) {
         this.out = out;
+        this.implemented = implemented;
     }
 
     @Override
@@ -41,7 +49,10 @@ public final class SyscallTracer implements CpuHooks {
         boolean int2e = in.op == Op.INT_Ib && (in.imm & 0xFF) == 0x2E;
         if (sysenter || int2e) {
             while (!pending.isEmpty()) out.println(pending.pop() + " = ?");   // it never returned
-            pending.push(describeCall(cpu, cpu.gpr[0], sysenter ? cpu.gpr[2] + 8 : cpu.gpr[2]));
+            String call = describeCall(cpu, cpu.gpr[0], sysenter ? cpu.gpr[2] + 8 : cpu.gpr[2]);
+            Services.Service sv = Services.byNumber(cpu.gpr[0]);
+            if (sv != null && !implemented.test(sv.name())) call += " [not implemented in ntgate]";
+            pending.push(call);
         }
         return true;
     }
