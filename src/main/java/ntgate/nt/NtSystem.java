@@ -80,6 +80,8 @@ public final class NtSystem {
     private final Set<String> guestDefined;
     /** The kernel objects, handles, APC queue and process state that host routines keep. */
     public final Kernel k;
+    /** The loaded modules (nt, ntdll, the program, and what loaders add): read by the debugger and tracers. */
+    public final ModuleList modules = new ModuleList();
 
     /** How the machine is built and run. */
     public static final class Options {
@@ -193,7 +195,20 @@ public final class NtSystem {
             return true;
         };
         this.image = source.load(java.util.Collections.unmodifiableMap(exports), free);
+        registerModule("nt", "ntkrnlpa.exe", kernel, true);
+        registerModule("win32k", "win32k.sys", win32k, true);
+        registerModule("ntdll", "ntdll.dll", ntdll, false);
+        String pname = image.name();
+        int pdot = pname.lastIndexOf('.');
+        modules.add(pdot > 0 ? pname.substring(0, pdot) : pname, pdot > 0 ? pname : pname + ".exe", image.base(),
+                image.memory().length, false, image.symbols());
         build();
+    }
+
+    private void registerModule(String name, String file, AsmResult r, boolean kernelMode) {
+        long hi = r.base();
+        for (AsmSection sec : r.sections()) hi = Math.max(hi, sec.end());
+        modules.add(name, file, (int) r.base(), (int) (hi - r.base()), kernelMode, r.symbols());
     }
 
     /** The assembled program as an image: every section writable (the .asm program is its own loader). */
@@ -684,42 +699,9 @@ public final class NtSystem {
         }
     }
 
-    private java.util.TreeMap<Long, String> symbolIndex;
-    private java.util.TreeMap<Long, Long> imageEnds;
-
-    /** {@code nt!KiServiceExit+0x2c}: the nearest symbol at or below an address inside one of the images. */
+    /** {@code nt!KiServiceExit+0x2c}: the nearest symbol at or below an address inside one of the modules. */
     public java.util.Optional<String> symbolAt(int address) {
-        if (symbolIndex == null) {
-            symbolIndex = new java.util.TreeMap<>();
-            imageEnds = new java.util.TreeMap<>();
-            for (Map.Entry<String, AsmResult> e : images().entrySet()) {
-                AsmResult r = e.getValue();
-                long hi = r.base();
-                for (AsmSection sec : r.sections()) hi = Math.max(hi, sec.end());
-                indexSymbols(e.getKey(), r.base(), hi, r.symbols());
-            }
-            String module = image.name();
-            int dot = module.lastIndexOf('.');
-            if (dot > 0) module = module.substring(0, dot);
-            indexSymbols(module, Integer.toUnsignedLong(image.base()), image.end(), image.symbols());
-        }
-        long a = Integer.toUnsignedLong(address);
-        Map.Entry<Long, Long> img = imageEnds.floorEntry(a);
-        if (img == null || a >= img.getValue()) return java.util.Optional.empty();
-        Map.Entry<Long, String> e = symbolIndex.floorEntry(a);
-        if (e == null || e.getKey() < img.getKey()) return java.util.Optional.empty();
-        long off = a - e.getKey();
-        return java.util.Optional.of(off == 0 ? e.getValue() : e.getValue() + String.format(Locale.ROOT, "+0x%x", off));
-    }
-
-    private void indexSymbols(String module, long lo, long hi, Map<String, Long> symbols) {
-        imageEnds.put(lo, hi);
-        for (Map.Entry<String, Long> sym : symbols.entrySet()) {
-            String n = sym.getKey();
-            long v = sym.getValue();
-            if (n.indexOf('.') >= 0 || v < lo || v >= hi) continue;   // locals, equ constants
-            symbolIndex.merge(v, module + "!" + n, (a, b) -> a.compareTo(b) <= 0 ? a : b);
-        }
+        return modules.symbolAt(address);
     }
 
     /** {@link #symbolAt} or the address in hex. */
