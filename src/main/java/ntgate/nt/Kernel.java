@@ -174,6 +174,11 @@ public final class Kernel {
             return NtStatus.STATUS_SUCCESS;
         });
         service(t, "NtTestAlert", () -> testAlert(previousMode()));
+        // NtCallbackReturn(OutputBuffer, OutputLength, Status), NT-FACTS §9: with no callback active
+        // (KTHREAD.CallbackStack == NULL) it fails with STATUS_NO_CALLBACK_ACTIVE. ntgate makes no user-mode
+        // callbacks (no KeUserModeCallback), so a callback is never active.
+        service(t, "NtCallbackReturn", () -> mem.get(Layouts.KTHREAD, currentThread(), "CallbackStack") == 0
+                ? NtStatus.STATUS_NO_CALLBACK_ACTIVE : NtStatus.STATUS_NOT_IMPLEMENTED);
         service(t, "NtQueueApcThread", () -> {
             int h = arg(0);
             if (h != -2 && !(handles.get(h) instanceof ThreadRef)) return NtStatus.STATUS_INVALID_HANDLE;

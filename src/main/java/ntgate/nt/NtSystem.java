@@ -137,7 +137,7 @@ public final class NtSystem {
         Matcher m = Pattern.compile("(?m)^(Nt\\w+):").matcher(kernelHand);
         while (m.find()) guestDefined.add(m.group(1));
         this.guestDefined = Set.copyOf(guestDefined);
-        String kernelSource = kernelHand + "\n" + ServiceTableSource.generate(hostCalls::has, guestDefined) + bootSource(options);
+        String kernelSource = kernelHand + "\n" + resource("/ntgate/nt/kiint2x.asm") + "\n" + ServiceTableSource.generate(hostCalls::has, guestDefined) + bootSource(options);
         AsmOptions.Resolver hres = name -> {
             OptionalLong v = hostCalls.resolve(name);
             return v.isPresent() ? v : Layouts.resolver().resolve(name);
@@ -480,11 +480,9 @@ public final class NtSystem {
             int dpl = v == 3 || v == 4 ? 3 : 0;
             idtGate(v, h != null ? (int) (long) h : fallback, dpl);
         }
-        String[] sys = {"KiGetTickCount", "KiCallbackReturn", "KiRaiseAssertion", "KiDebugService", "KiSystemService"};
-        for (int i = 0; i < sys.length; i++) {
-            Long h = kernel.symbols().get(sys[i]);
-            idtGate(Nt.IDT_GET_TICK_COUNT + i, h != null ? (int) (long) h : fallback, 3);
-        }
+        String[] sys = {"KiGetTickCount", "KiCallbackReturn", "KiSetLowWaitHighThread", "KiDebugService", "KiSystemService"};
+        // 2Ah-2Eh: DPL 3 interrupt gates, XP's KiSetLowWaitHighThread at 2Ch (kiint2x.asm, ntoskrnl.asm).
+        for (int i = 0; i < sys.length; i++) idtGate(Nt.IDT_GET_TICK_COUNT + i, kernelSymbol(sys[i]), 3);
     }
 
     private void buildTss() {
