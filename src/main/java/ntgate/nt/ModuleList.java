@@ -47,6 +47,17 @@ public final class ModuleList {
     private final List<Consumer<Module>> listeners = new ArrayList<>();
     /** Address to "module!name", built on first use and dropped when a module arrives. */
     private TreeMap<Long, String> index;
+    /** Per module, labels that resolve but never name an address (they sit inside a routine). */
+    private final Map<String, java.util.Set<String>> interior = new java.util.HashMap<>();
+
+    /**
+     * Marks labels of {@code module} that lie inside a routine: {@link #symbolAt} names an address there after
+     * the routine ({@code nt!KiFastCallEntry+0xfc}), while {@link #symbol} still resolves them.
+     */
+    public void interior(String module, java.util.Set<String> labels) {
+        interior.put(module, java.util.Set.copyOf(labels));
+        index = null;
+    }
 
     /**
      * Adds a module that has just been mapped and tells the listeners. Only symbols inside the module's range
@@ -107,7 +118,9 @@ public final class ModuleList {
         if (index == null) {
             index = new TreeMap<>();
             for (Module m : modules) {
+                java.util.Set<String> hidden = interior.getOrDefault(m.name(), java.util.Set.of());
                 for (Map.Entry<String, Long> s : m.symbols().entrySet()) {
+                    if (hidden.contains(s.getKey())) continue;
                     index.merge(s.getValue(), m.name() + "!" + s.getKey(), (a, b) -> a.compareTo(b) <= 0 ? a : b);
                 }
             }

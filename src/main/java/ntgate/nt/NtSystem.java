@@ -196,6 +196,7 @@ public final class NtSystem {
         };
         this.image = source.load(java.util.Collections.unmodifiableMap(exports), free);
         registerModule("nt", "ntkrnlpa.exe", kernel, true);
+        modules.interior("nt", NT_INTERIOR_LABELS);
         registerModule("win32k", "win32k.sys", win32k, true);
         registerModule("ntdll", "ntdll.dll", ntdll, false);
         String pname = image.name();
@@ -256,8 +257,9 @@ public final class NtSystem {
     }
 
     private static AsmResult assembleSystem(String source, String file, int base, AsmOptions.Resolver r) {
+        // MASM's encodings: XP's kernel and ntdll were built with MASM/MSVC, so their bytes are XP's (2B E1 sub esp,ecx).
         AsmResult res = Assembler.assemble(source, file,
-                AsmOptions.defaults().withBase(Integer.toUnsignedLong(base)).withResolver(r));
+                AsmOptions.defaults().withBase(Integer.toUnsignedLong(base)).withResolver(r).withMasm(true));
         if (!res.ok()) {
             StringBuilder sb = new StringBuilder("ntgate's own " + file + " does not assemble:");
             res.errors().stream().limit(20).forEach(e -> sb.append("\n  ").append(e));
@@ -416,7 +418,15 @@ public final class NtSystem {
             for (AsmSection s : r.sections()) {
                 if (s.nobits()) continue;
                 byte[] b = s.bytes();
-                for (int i = 0; i < b.length; i++) writePhysical((int) s.address() + i, b[i]);
+                // A page at a time: the kernel image is some 0x80000 bytes (the gate sits at XP's RVA 0x6A520).
+                for (int i = 0; i < b.length; ) {
+                    int va = (int) s.address() + i;
+                    int n = Math.min(b.length - i, 0x1000 - (va & 0xFFF));
+                    long pa = pages.translate(va);
+                    if (pa < 0) throw new IllegalStateException(String.format("boot: 0x%08X is not mapped", va));
+                    cpu.hostWrite(pa, b, i, n);
+                    i += n;
+                }
             }
         }
     }
@@ -696,6 +706,15 @@ public final class NtSystem {
             }
         }
     }
+
+    /**
+     * Labels inside nt's gate routines that XP's public symbols do not have (the seed listing shows them as
+     * loc_xxxxxx): an address there is named after the routine, as WinDbg names it on XP
+     * ({@code nt!KiFastCallEntry+0xfc}, not {@code nt!kss60}). The labels still resolve in expressions.
+     */
+    static final Set<String> NT_INTERIOR_LABELS = Set.of("Dr_FastCallDrReturn", "Dr_kss_t", "KiSystemServiceRepeat",
+            "KiSystemServiceAccessTeb", "Kss40", "KiSystemServiceCopyArguments", "kss60", "kss61", "kss70", "kss80",
+            "Kfsc90", "Kfsc91");
 
     /** {@code nt!KiServiceExit+0x2c}: the nearest symbol at or below an address inside one of the modules. */
     public java.util.Optional<String> symbolAt(int address) {
