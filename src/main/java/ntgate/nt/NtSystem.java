@@ -131,7 +131,7 @@ public final class NtSystem {
         k.registerHostRoutines(hostCalls);
 
         // ntdll first: the kernel caches its entry points (PspLookupKernelUserEntryPoints), the program imports it.
-        this.ntdll = assembleSystem(NtdllSource.source(), "ntdll.asm", NtdllSource.BASE, Layouts.resolver());
+        this.ntdll = assembleSystem(NtdllSource.source(), "ntdll.asm", NtdllSource.BASE, Layouts.resolver(), "");
         String kernelHand = resource("/ntgate/nt/ntoskrnl.asm");
         Set<String> guestDefined = new HashSet<>();
         Matcher m = Pattern.compile("(?m)^(Nt\\w+):").matcher(kernelHand);
@@ -142,13 +142,14 @@ public final class NtSystem {
             OptionalLong v = hostCalls.resolve(name);
             return v.isPresent() ? v : Layouts.resolver().resolve(name);
         };
-        this.win32k = assembleSystem(Win32kSource.generate(hostCalls::has), "win32k.asm", Win32kSource.BASE, hres);
+        String hostNames = hostCalls.names();
+        this.win32k = assembleSystem(Win32kSource.generate(hostCalls::has), "win32k.asm", Win32kSource.BASE, hres, hostNames);
         // The kernel's shadow table names win32k's tables, as KeAddSystemServiceTable fills them in on XP.
         AsmOptions.Resolver kres = name -> {
             Long w = win32k.globals().contains(name) ? win32k.symbols().get(name) : null;
             return w != null ? OptionalLong.of(w) : hres.resolve(name);
         };
-        this.kernel = assembleSystem(kernelSource, "ntoskrnl.asm", Nt.NTOSKRNL_BASE, kres);
+        this.kernel = assembleSystem(kernelSource, "ntoskrnl.asm", Nt.NTOSKRNL_BASE, kres, hostNames);
 
         Map<String, Integer> exports = new LinkedHashMap<>();
         for (String g : ntdll.globals()) {
@@ -254,6 +255,29 @@ public final class NtSystem {
                 + (o.int2e ? "    ; --int2e: no fast system calls, so returns stay on IRETD\n"
                            : "    call KiEnableFastSyscallReturn    ; SEP present: services return through SYSEXIT\n")
                 + "    jmp KiStartUserThread    ; EBP = the first trap frame\n";
+    }
+
+    /**
+     * The system images assembled so far in this JVM, by source, base and host-routine numbering: an image is a
+     * function of those (the resolvers add only the layouts' constants, the host routines' numbers and win32k's
+     * symbols, itself assembled from its source), so a second machine reuses it instead of assembling again.
+     * AsmResult is immutable. A few entries cover the variants (SYSENTER or INT 2Eh boot code).
+     */
+    private static final Map<String, AsmResult> ASSEMBLED = java.util.Collections.synchronizedMap(
+            new LinkedHashMap<>(8, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, AsmResult> e) {
+                    return size() > 8;
+                }
+            });
+
+    private static AsmResult assembleSystem(String source, String file, int base, AsmOptions.Resolver r, String hostNames) {
+        String key = file + '\0' + base + '\0' + hostNames + '\0' + source;
+        AsmResult cached = ASSEMBLED.get(key);
+        if (cached != null) return cached;
+        AsmResult res = assembleSystem(source, file, base, r);
+        ASSEMBLED.put(key, res);
+        return res;
     }
 
     private static AsmResult assembleSystem(String source, String file, int base, AsmOptions.Resolver r) {
