@@ -50,32 +50,32 @@ KiSyscallFrameEnter:
         mov     fs, bx
         push    dword [fs:KPCR.NtTib.ExceptionList]     ; KTRAP_FRAME.ExceptionList = KPCR.NtTib.ExceptionList
         mov     dword [fs:KPCR.NtTib.ExceptionList], EXCEPTION_CHAIN_END ; KPCR.NtTib.ExceptionList = end of chain
-        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = current thread
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = KPRCB.CurrentThread
         push    dword [esi + KTHREAD.PreviousMode]      ; KTRAP_FRAME.PreviousPreviousMode = KTHREAD.PreviousMode
-        sub     esp, KTRAP_FRAME.PreviousPreviousMode   ; allocate KTRAP_FRAME.DbgEbp..Eax
-        mov     ebx, [esp + KTRAP_FRAME.SegCs]
+        sub     esp, KTRAP_FRAME.PreviousPreviousMode   ; allocate KTRAP_FRAME.DbgEbp..Eax (below PreviousPreviousMode)
+        mov     ebx, [esp + KTRAP_FRAME.SegCs]          ; EBX = KTRAP_FRAME.SegCs
         and     ebx, MODE_MASK                          ; new previous mode = caller CS bit 0
         mov     [esi + KTHREAD.PreviousMode], bl        ; KTHREAD.PreviousMode = caller mode
         mov     edi, ebp                                ; EDI = the body
         mov     ebp, esp                                ; EBP = trap frame
         mov     [ebp + KTRAP_FRAME.Ecx], ecx            ; KTRAP_FRAME.Ecx = caller ECX
-        mov     ebx, [esi + KTHREAD.TrapFrame]
+        mov     ebx, [esi + KTHREAD.TrapFrame]          ; EBX = KTHREAD.TrapFrame (the previous frame)
         mov     [ebp + KTRAP_FRAME.Edx], ebx            ; KTRAP_FRAME.Edx = previous KTHREAD.TrapFrame
         mov     [esi + KTHREAD.TrapFrame], ebp          ; KTHREAD.TrapFrame = this frame
         cld
-        mov     ebx, [ebp + KTRAP_FRAME.Ebp]
+        mov     ebx, [ebp + KTRAP_FRAME.Ebp]            ; EBX = KTRAP_FRAME.Ebp
         mov     [ebp + KTRAP_FRAME.DbgEbp], ebx         ; KTRAP_FRAME.DbgEbp = caller EBP
-        mov     ebx, [ebp + KTRAP_FRAME.Eip]
+        mov     ebx, [ebp + KTRAP_FRAME.Eip]            ; EBX = KTRAP_FRAME.Eip
         mov     [ebp + KTRAP_FRAME.DbgEip], ebx         ; KTRAP_FRAME.DbgEip = return EIP
         mov     [ebp + KTRAP_FRAME.DbgArgPointer], edx  ; KTRAP_FRAME.DbgArgPointer = EDX
         mov     dword [ebp + KTRAP_FRAME.DbgArgMark], TRAP_FRAME_MARKER ; KTRAP_FRAME.DbgArgMark = BADB0D00h
-        test    byte [esi + KTHREAD.DebugActive], 0xFF
+        test    byte [esi + KTHREAD.DebugActive], 0xFF  ; KTHREAD.DebugActive: the user's debug registers are live
         jz      .go
         push    edi
         call    KiSaveDebugRegisters                    ; save the user's DR0-7 into the frame
         pop     edi
 .go:
-        mov     ecx, [ebp + KTRAP_FRAME.Ecx]            ; ECX = caller ECX
+        mov     ecx, [ebp + KTRAP_FRAME.Ecx]            ; ECX = KTRAP_FRAME.Ecx (the caller's ECX)
         sti
         jmp     edi
 
@@ -83,8 +83,8 @@ KiSyscallFrameEnter:
 ; then out through KiServiceExit, as a system service returns (kss70).
 KiSyscallFrameExit:
         mov     esp, ebp
-        mov     ecx, [fs:KPCR.PrcbData.CurrentThread]
-        mov     edx, [ebp + KTRAP_FRAME.Edx]
+        mov     ecx, [fs:KPCR.PrcbData.CurrentThread]   ; ECX = KPRCB.CurrentThread
+        mov     edx, [ebp + KTRAP_FRAME.Edx]            ; EDX = KTRAP_FRAME.Edx (the previous frame)
         mov     [ecx + KTHREAD.TrapFrame], edx          ; KTHREAD.TrapFrame = KTRAP_FRAME.Edx (previous frame)
         jmp     KiServiceExit
 
@@ -138,18 +138,18 @@ KiDebugService:
         jmp     KiTrapEnter
 .body:
         inc     dword [ebp + KTRAP_FRAME.Eip]           ; KTRAP_FRAME.Eip += 1 (past the byte after int 2Dh)
-        mov     eax, [ebp + KTRAP_FRAME.Eax]            ; Parameter[0] = the service
-        mov     ecx, [ebp + KTRAP_FRAME.Ecx]            ; Parameter[1]
-        mov     edx, [ebp + KTRAP_FRAME.Edx]            ; Parameter[2]
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        mov     eax, [ebp + KTRAP_FRAME.Eax]            ; Parameter[0] = KTRAP_FRAME.Eax, the service
+        mov     ecx, [ebp + KTRAP_FRAME.Ecx]            ; Parameter[1] = KTRAP_FRAME.Ecx
+        mov     edx, [ebp + KTRAP_FRAME.Edx]            ; Parameter[2] = KTRAP_FRAME.Edx
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; KTRAP_FRAME.EFlags.VM: a V86 caller
         jnz     .user
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs bit 0: a user caller
         jz      .kernel
 .user:
         mov     esi, ecx                                ; ExceptionInformation[1]
         mov     edi, edx                                ; ExceptionInformation[2]
         mov     edx, eax                                ; ExceptionInformation[0]
-        mov     ebx, [ebp + KTRAP_FRAME.Eip]
+        mov     ebx, [ebp + KTRAP_FRAME.Eip]            ; EBX = KTRAP_FRAME.Eip
         dec     ebx                                     ; ExceptionAddress (KiDispatchException does Eip-- itself)
         mov     ecx, 3
         mov     eax, STATUS_BREAKPOINT

@@ -59,7 +59,7 @@ public final class Win32kSource {
         for (Services.Service sv : Services.win32k()) {
             s.append("    dd ").append(sv.name()).append(String.format(Locale.ROOT, "    ; %03X%n", sv.index()));
         }
-        s.append("W32pFailureBytes:    ; read by KiBBTUnexpectedRange when PsConvertToGuiThread fails (NT-FACTS 4.3)\n");
+        s.append("W32pFailureBytes:    ; read by KiBBTUnexpectedRange when PsConvertToGuiThread fails\n");
         s.append(String.format(Locale.ROOT, "    times 0x%X db 0    ; ntgate: every service returns 0%n", limit));
         s.append(String.format(Locale.ROOT, "    times 0x%X db 0    ; to the argument table's 16-byte boundary%n",
                 argumentTable - failureBytes - limit));
