@@ -282,6 +282,11 @@ public final class NtSystem {
                 }
             });
 
+    /** Forgets the assembled system images, so the next boot assembles them again (a timing that includes it). */
+    public static void clearImageCache() {
+        ASSEMBLED.clear();
+    }
+
     private static AsmResult assembleSystem(String source, String file, int base, AsmOptions.Resolver r, String hostNames) {
         String key = file + '\0' + base + '\0' + hostNames + '\0' + source;
         AsmResult cached = ASSEMBLED.get(key);
