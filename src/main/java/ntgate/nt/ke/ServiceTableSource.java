@@ -43,7 +43,7 @@ public final class ServiceTableSource {
         // KiServiceTable and KiArgumentTable lie in ntoskrnl's .text on XP, so they are as read-only as its code.
         s.append("align 4\n");
         table(s, "KiServiceTable", "KiArgumentTable", Services.nativeServices());
-        s.append("section .data\n");
+        s.append("section .sdtdata    ; at XP SP3's address (ntoskrnl.asm places the section)\n");
         s.append("align 16\n");
         s.append("global KeServiceDescriptorTableShadow\n");
         s.append("KeServiceDescriptorTableShadow:    ; 0x40 bytes below KeServiceDescriptorTable, as on XP SP3\n");
