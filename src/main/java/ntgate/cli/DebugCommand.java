@@ -35,6 +35,10 @@ public final class DebugCommand implements Callable<Integer> {
     @Option(names = "--int2e", description = "Make ntdll enter the kernel with INT 2Eh (KiIntSystemCall) instead of SYSENTER.")
     boolean int2e;
 
+    @Option(names = "--driver", paramLabel = "FILE.sys",
+            description = "Load a kernel driver before the program starts (repeatable).")
+    java.util.List<java.nio.file.Path> driverFiles = new java.util.ArrayList<>();
+
     @Option(names = "--max-insns", defaultValue = "2000000000", paramLabel = "N",
             description = "Instruction budget of each g/p/t (default ${DEFAULT-VALUE}).")
     long maxInsns;
@@ -65,8 +69,11 @@ public final class DebugCommand implements Callable<Integer> {
         }
         ProgramFile program = ProgramFile.open("debug", file, null);
         if (program == null) return 2;
+        var drivers = ProgramFile.drivers("debug", driverFiles);
+        if (drivers == null) return 2;
         PrintStream out = System.out;
         NtSystem.Options o = new NtSystem.Options();
+        o.drivers = drivers;
         o.int2e = int2e;
         o.commandLine = file.toString();
         o.stdout = out;

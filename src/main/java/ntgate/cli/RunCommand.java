@@ -70,6 +70,10 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    @Option(names = "--driver", paramLabel = "FILE.sys",
+            description = "Load a kernel driver before the program starts (repeatable; loaded in order, DriverEntry at PASSIVE_LEVEL, DriverUnload at the end).")
+    java.util.List<Path> driverFiles = new java.util.ArrayList<>();
+
     @Option(names = "--max-insns", defaultValue = "2000000000", paramLabel = "N",
             description = "Instruction budget (default ${DEFAULT-VALUE}).")
     long maxInsns;
@@ -105,6 +109,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         ProgramFile program = ProgramFile.open("run", file, imageBase);
         if (program == null) return 2;
+        drivers = ProgramFile.drivers("run", driverFiles);
+        if (drivers == null) return 2;
         PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false);
         PrintStream err = new PrintStream(new BufferedOutputStream(System.err, 1 << 16), false);
         java.io.ByteArrayOutputStream stdinSeen = new java.io.ByteArrayOutputStream();
@@ -179,8 +185,11 @@ public final class RunCommand implements Callable<Integer> {
     }
 
 
+    private java.util.List<ntgate.nt.drv.Drivers.DriverFile> drivers;
+
     private NtSystem.Options options(java.io.OutputStream out, java.io.OutputStream err, java.io.InputStream in) {
         NtSystem.Options o = new NtSystem.Options();
+        o.drivers = drivers;
         o.int2e = int2e;
         o.commandLine = file.toString();
         o.stdout = out;
