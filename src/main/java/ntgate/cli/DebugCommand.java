@@ -24,6 +24,7 @@ import java.util.concurrent.Callable;
             "ring 0) and debug it with WinDbg's commands: r, t, p, g, gu, bp/bl/bc/bd/be, u, db/dw/dd/dq/dps/dc,",
             "eb/ew/ed, dt nt!_TYPE [addr], k, !pcr, !thread, !idt, ? expr, q.",
             "Commands come from -c (separated by ';' or newlines), else from standard input (prompt 'kd> ').",
+            "With --gdb [HOST:]PORT the machine is served to gdb, IDA or Ghidra over the GDB remote protocol instead.",
             "Exit code: 0; 2 = the program could not be loaded."})
 public final class DebugCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "The program (.exe or .asm).")
