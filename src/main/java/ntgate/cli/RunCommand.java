@@ -159,6 +159,7 @@ public final class RunCommand implements Callable<Integer> {
                 default -> new TextTrace(traceOut).symbols(sys::symbolize);
             };
             tracer = new Tracer(sys, scopes, filter, l).language(lang);
+            if (traceFormat.equals("jsonl")) tracer.decodeArguments(new ntgate.report.ArgDecoder(sys)::decode);
         }
         DrcovCoverage cov = coverage == null ? null : new DrcovCoverage(new ModuleMap(sys));
         int code = execute(sys, tracer, cov, maxInsns, out, err);
