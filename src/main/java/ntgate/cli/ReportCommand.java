@@ -53,6 +53,10 @@ public final class ReportCommand implements Callable<Integer> {
             description = "Load the .exe at ADDR (hex, 64 KiB aligned) instead of its preferred base.")
     Integer imageBase;
 
+    @Option(names = "--driver", paramLabel = "FILE.sys",
+            description = "Load a kernel driver before the program starts (repeatable).")
+    java.util.List<Path> driverFiles = new java.util.ArrayList<>();
+
     @Option(names = "--max-insns", defaultValue = "2000000000", paramLabel = "N",
             description = "Instruction budget (default ${DEFAULT-VALUE}).")
     long maxInsns;
@@ -84,11 +88,14 @@ public final class ReportCommand implements Callable<Integer> {
         }
         ProgramFile program = ProgramFile.open("report", file, imageBase);
         if (program == null) return 2;
+        var drivers = ProgramFile.drivers("report", driverFiles);
+        if (drivers == null) return 2;
         StringBuilder cmd = new StringBuilder(file.toString());
         for (String a : args) cmd.append(' ').append(a.contains(" ") ? "\"" + a + "\"" : a);
         ByteArrayOutputStream kept = new ByteArrayOutputStream();
         OutputStream tee = tee(System.out, kept);
         NtSystem.Options o = new NtSystem.Options();
+        o.drivers = drivers;
         o.int2e = int2e;
         o.commandLine = cmd.toString();
         o.stdout = tee;

@@ -221,6 +221,7 @@ public final class Kernel {
             if (store != 0 && mode == Nt.KernelMode && Integer.compareUnsigned(va, Nt.MM_SYSTEM_RANGE_START) >= 0
                     && (pte & ntgate.nt.mm.PageTables.P) != 0 && (pte & ntgate.nt.mm.PageTables.RW) == 0) {
                 bugCheck(Nt.ATTEMPTED_WRITE_TO_READONLY_MEMORY, va, (int) pte, arg(3), 0);
+                bugCheck = new BugCheck(bugCheck.code(), va, (int) pte, arg(3), 0, bugCheck.eip(), arg(3));   // the fault's frame
                 return;
             }
             c.gpr[0] = NtStatus.STATUS_ACCESS_VIOLATION;
