@@ -526,4 +526,22 @@ class WindbgCommandsTest {
         assertTrue(tf.out().contains("triple fault"), tf.out());
         assertEquals(3, tf.exit(), tf.out());
     }
+
+    @Test
+    void stringsDisableEnableGoUpAndModuleFilters() throws Exception {
+        int a = NtSystem.STACK_BOTTOM + 0x1000;
+        CliRun r = debug(prog.toString(), String.format("eza %x \"abc\"; da %x; ezu %x+10 \"wide\"; du %x+10; db %x+10 L4;"
+                + " bp program!g; bd 0; bl; be 0; g; gu; r eip; dds esp+4 L1; lm k; lm u", a, a, a, a, a));
+        String o = r.out();
+        assertEquals(String.format("%08x  \"abc\"%n", a), after(o, String.format("da %x", a)));
+        assertEquals(String.format("%08x  \"wide\"%n", a + 0x10), after(o, String.format("du %x+10", a)));
+        assertTrue(after(o, String.format("db %x+10 L4", a)).startsWith(String.format("%08x  77 00 69 00", a + 0x10)), o);  // UTF-16LE
+        assertTrue(after(o, "bl").startsWith(" 0 d  " + sym("g")), o);
+        // gu from g's first instruction returns into f after its call g (5 bytes: E8 rel32).
+        assertEquals("eip=" + hex(Long.parseLong(sym("f"), 16) + 3 + 5) + "\n", after(o, "r eip"));
+        // f saved ebp at [esp]; its return address into start is above it.
+        assertTrue(after(o, "dds esp+4 L1").matches("[0-9a-f]{8}  [0-9a-f]{8} calls!start\\+0x[0-9a-f]+\\n"), o);
+        assertTrue(after(o, "lm k").contains("   nt ") && !after(o, "lm k").contains("ntdll"), o);
+        assertTrue(after(o, "lm u").contains("   ntdll ") && !after(o, "lm u").contains("ntkrnlpa"), o);
+    }
 }
