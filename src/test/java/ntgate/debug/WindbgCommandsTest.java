@@ -414,8 +414,13 @@ class WindbgCommandsTest {
         // p over sysenter in user mode is one step back to KiFastSystemCallRet (WinDbg's user-mode stepping).
         CliRun p = debug(HELLO, "bp ntdll!KiFastSystemCall+2; g; p");
         assertTrue(after(p.out(), "p").contains("ntdll!KiFastSystemCallRet:\n"), p.out());
-        CliRun i = debug(HELLO, "bp ntdll!KiFastSystemCall+2; g; r eip=ntdll!KiIntSystemCall; t; t; t; t");
+        // t on int 2Eh in user mode (--int2e): one step, to the ret after it in KiIntSystemCall (NT-FACTS §11:
+        // lea edx,[esp+8] is 4 bytes, int 2Eh 2 bytes), in ring 3 again.
+        CliRun i = CliRun.of("debug", HELLO, "--int2e", "-c", "bp ntdll!KiIntSystemCall+4; g; t");
+        String is = after(i.out(), "t");
         assertTrue(i.out().contains("int     2Eh") || i.out().contains("int 2Eh"), i.out());
+        assertTrue(is.contains("eip=" + hex(booted.ntdllSymbol("KiIntSystemCall") + 6)) && is.contains("ntdll!KiIntSystemCall+0x6:"), is);
+        assertTrue(is.contains("cs=001b"), is);
     }
 
     @Test
