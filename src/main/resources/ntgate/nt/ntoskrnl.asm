@@ -121,7 +121,7 @@ KiBBTUnexpectedRange:
         jz      KiSystemServiceRepeat                   ; converted: dispatch again through the shadow table |zh| 已转换：通过影子系统服务表重新分发
         lea     edx, [KeServiceDescriptorTableShadow + SERVICE_TABLE_TEST] ; EDX = the win32k descriptor |zh| EDX = win32k 的服务表描述符
         mov     ecx, [edx + KSERVICE_TABLE_DESCRIPTOR.Limit] ; ECX = W32pServiceTable's Limit |zh| ECX = W32pServiceTable 的 Limit
-        mov     edx, [edx + KSERVICE_TABLE_DESCRIPTOR.Base] ; EDX = W32pServiceTable |zh| EDX = W32pServiceTable
+        mov     edx, [edx + KSERVICE_TABLE_DESCRIPTOR.Base] ; EDX = KSERVICE_TABLE_DESCRIPTOR.Base (W32pServiceTable) |zh| EDX = KSERVICE_TABLE_DESCRIPTOR.Base（W32pServiceTable，win32k 的系统服务表）
         lea     edx, [edx + ecx*4]                      ; EDX = the failure bytes after the table |zh| EDX = 表后面的失败返回字节
         and     eax, SERVICE_NUMBER_MASK                ; EAX = the index |zh| EAX = 索引
         add     edx, eax
@@ -136,9 +136,9 @@ KiBBTUnexpectedRange:
 ; Dr_kss_a - KiSystemService with KTHREAD.DebugActive set: for a user or V86 frame, save the user's DR0-3,
 ; DR6, DR7 in the trap frame, clear DR7, then load the kernel's debug registers from the KPRCB.
 Dr_kss_a:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; a V86 frame? |zh| 是 V86 帧吗？
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; KTRAP_FRAME.EFlags: a V86 frame? |zh| 陷阱帧.EFlags：是 V86 帧吗？
         jnz     short .save
-        test    dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; a user frame? |zh| 是用户态的帧吗？
+        test    dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs: a user frame? |zh| 陷阱帧.SegCs：是用户态的帧吗？
         jz      Dr_kss_t                                ; called from kernel mode: nothing to save |zh| 从内核态调用：无需保存
 .save:
         mov     ebx, dr0
@@ -155,17 +155,17 @@ Dr_kss_a:
         xor     ebx, ebx
         mov     [ebp + KTRAP_FRAME.Dr7], edi            ; KTRAP_FRAME.Dr7 = DR7 |zh| 陷阱帧.Dr7 = DR7
         mov     dr7, ebx                                ; DR7 = 0 before the kernel's values are loaded |zh| 装入内核的值之前先令 DR7 = 0
-        mov     edi, [fs:KPCR.Prcb]                     ; EDI = KPRCB |zh| EDI = KPRCB
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr0]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr1]
+        mov     edi, [fs:KPCR.Prcb]                     ; EDI = KPCR.Prcb (the KPRCB) |zh| EDI = KPCR.Prcb（即 KPRCB）
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr0] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr0 |zh| EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr0
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr1] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr1 |zh| ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr1
         mov     dr0, ebx                                ; DR0 = KPRCB.ProcessorState.SpecialRegisters.KernelDr0 |zh| DR0 = KPRCB.ProcessorState.SpecialRegisters.KernelDr0
         mov     dr1, ecx                                ; DR1 = KernelDr1 |zh| DR1 = KernelDr1
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr2]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr3]
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr2] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr2 |zh| EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr2
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr3] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr3 |zh| ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr3
         mov     dr2, ebx                                ; DR2 = KernelDr2 |zh| DR2 = KernelDr2
         mov     dr3, ecx                                ; DR3 = KernelDr3 |zh| DR3 = KernelDr3
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr6]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr7]
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr6] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr6 |zh| EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr6
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr7] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr7 |zh| ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr7
         mov     dr6, ebx                                ; DR6 = KernelDr6 |zh| DR6 = KernelDr6
         mov     dr7, ecx                                ; DR7 = KernelDr7 |zh| DR7 = KernelDr7
         jmp     Dr_kss_t
@@ -173,9 +173,9 @@ Dr_kss_a:
         align 4
 ; Dr_FastCallDrSave - the same for KiFastCallEntry (XP's function chunk below KiFastCallEntry).
 Dr_FastCallDrSave:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; a V86 frame? |zh| 是 V86 帧吗？
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; KTRAP_FRAME.EFlags: a V86 frame? |zh| 陷阱帧.EFlags：是 V86 帧吗？
         jnz     short .save
-        test    dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; a user frame? |zh| 是用户态的帧吗？
+        test    dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs: a user frame? |zh| 陷阱帧.SegCs：是用户态的帧吗？
         jz      Dr_FastCallDrReturn                     ; called from kernel mode: nothing to save |zh| 从内核态调用：无需保存
 .save:
         mov     ebx, dr0
@@ -192,17 +192,17 @@ Dr_FastCallDrSave:
         xor     ebx, ebx
         mov     [ebp + KTRAP_FRAME.Dr7], edi            ; KTRAP_FRAME.Dr7 = DR7 |zh| 陷阱帧.Dr7 = DR7
         mov     dr7, ebx                                ; DR7 = 0 before the kernel's values are loaded |zh| 装入内核的值之前先令 DR7 = 0
-        mov     edi, [fs:KPCR.Prcb]                     ; EDI = KPRCB |zh| EDI = KPRCB
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr0]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr1]
+        mov     edi, [fs:KPCR.Prcb]                     ; EDI = KPCR.Prcb (the KPRCB) |zh| EDI = KPCR.Prcb（即 KPRCB）
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr0] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr0 |zh| EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr0
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr1] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr1 |zh| ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr1
         mov     dr0, ebx                                ; DR0 = KPRCB.ProcessorState.SpecialRegisters.KernelDr0 |zh| DR0 = KPRCB.ProcessorState.SpecialRegisters.KernelDr0
         mov     dr1, ecx                                ; DR1 = KernelDr1 |zh| DR1 = KernelDr1
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr2]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr3]
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr2] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr2 |zh| EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr2
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr3] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr3 |zh| ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr3
         mov     dr2, ebx                                ; DR2 = KernelDr2 |zh| DR2 = KernelDr2
         mov     dr3, ecx                                ; DR3 = KernelDr3 |zh| DR3 = KernelDr3
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr6]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr7]
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr6] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr6 |zh| EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr6
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr7] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr7 |zh| ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr7
         mov     dr6, ebx                                ; DR6 = KernelDr6 |zh| DR6 = KernelDr6
         mov     dr7, ecx                                ; DR7 = KernelDr7 |zh| DR7 = KernelDr7
         jmp     Dr_FastCallDrReturn
@@ -220,9 +220,9 @@ KiSystemService:
         mov     fs, bx                                  ; FS = 30h: fs:[x] is the KPCR (DS/ES are not reloaded) |zh| FS = 30h：fs:[x] 即 KPCR（DS/ES 不重新装载）
         push    dword [fs:KPCR.NtTib.ExceptionList]     ; KTRAP_FRAME.ExceptionList = KPCR.NtTib.ExceptionList |zh| 陷阱帧.ExceptionList = KPCR.NtTib.ExceptionList
         mov     dword [fs:KPCR.NtTib.ExceptionList], EXCEPTION_CHAIN_END ; KPCR.NtTib.ExceptionList = -1 (end of chain) |zh| KPCR.NtTib.ExceptionList = -1（异常链结束）
-        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = current thread |zh| ESI = 当前线程
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = KPCR.PrcbData.CurrentThread (the current thread) |zh| ESI = KPCR.PrcbData.CurrentThread（当前线程）
         push    dword [esi + KTHREAD.PreviousMode]      ; KTRAP_FRAME.PreviousPreviousMode = KTHREAD.PreviousMode (whole dword, DS-relative on purpose) |zh| 陷阱帧.PreviousPreviousMode = KTHREAD.PreviousMode（整个双字，有意通过 DS 访问）
-        sub     esp, KTRAP_FRAME.PreviousPreviousMode   ; allocate KTRAP_FRAME.DbgEbp..Eax (not initialised) |zh| 在内核栈上留出陷阱帧的 DbgEbp..Eax（不初始化）
+        sub     esp, KTRAP_FRAME.PreviousPreviousMode   ; allocate KTRAP_FRAME.DbgEbp..Eax, below PreviousPreviousMode (not initialised) |zh| 在内核栈上留出陷阱帧的 DbgEbp..Eax，位于 PreviousPreviousMode 之下（不初始化）
         mov     ebx, [esp + KTRAP_FRAME.SegCs]          ; EBX = KTRAP_FRAME.SegCs |zh| EBX = 陷阱帧.SegCs
         and     ebx, MODE_MASK                          ; new previous mode = caller CS bit 0 |zh| 新的先前模式 = 调用者 CS 的第 0 位
         mov     [esi + KTHREAD.PreviousMode], bl        ; KTHREAD.PreviousMode = caller mode |zh| KTHREAD.PreviousMode（先前模式）= 调用者的模式
@@ -313,7 +313,7 @@ KiFastCallEntry:
         mov     dword [ebx + KPCR.NtTib.ExceptionList], EXCEPTION_CHAIN_END ; KPCR.NtTib.ExceptionList = -1 (end of chain) |zh| KPCR.NtTib.ExceptionList = -1（异常链结束）
         mov     ebp, [esi + KTHREAD.InitialStack]       ; EBP = KTHREAD.InitialStack |zh| EBP = KTHREAD.InitialStack（内核栈顶）
         push    UserMode                                ; KTRAP_FRAME.PreviousPreviousMode = UserMode |zh| 陷阱帧.PreviousPreviousMode = UserMode
-        sub     esp, KTRAP_FRAME.PreviousPreviousMode   ; allocate KTRAP_FRAME.DbgEbp..Eax (not initialised) |zh| 在内核栈上留出陷阱帧的 DbgEbp..Eax（不初始化）
+        sub     esp, KTRAP_FRAME.PreviousPreviousMode   ; allocate KTRAP_FRAME.DbgEbp..Eax, below PreviousPreviousMode (not initialised) |zh| 在内核栈上留出陷阱帧的 DbgEbp..Eax，位于 PreviousPreviousMode 之下（不初始化）
         sub     ebp, INITIAL_TRAP_FRAME_BIAS            ; EBP = InitialStack - 29Ch (NPX area + KTRAP_FRAME), where the frame must be |zh| EBP = InitialStack - 29Ch（NPX 区 + 陷阱帧），陷阱帧应在的位置
         mov     byte [esi + KTHREAD.PreviousMode], UserMode ; KTHREAD.PreviousMode = UserMode |zh| KTHREAD.PreviousMode（先前模式）= UserMode
         cmp     ebp, esp                                ; is ESP where the frame must be? |zh| ESP 是否正好在陷阱帧应在的位置？
@@ -374,7 +374,7 @@ kss60:
 kss61:
         mov     esp, ebp                                ; drop any leftover argument space |zh| 丢弃剩余的参数空间
 kss70:
-        mov     ecx, [fs:KPCR.PrcbData.CurrentThread]   ; ECX = current thread |zh| ECX = 当前线程
+        mov     ecx, [fs:KPCR.PrcbData.CurrentThread]   ; ECX = KPCR.PrcbData.CurrentThread (the current thread) |zh| ECX = KPCR.PrcbData.CurrentThread（当前线程）
         mov     edx, [ebp + KTRAP_FRAME.Edx]            ; EDX = KTRAP_FRAME.Edx (the previous frame) |zh| EDX = 陷阱帧.Edx（上一个陷阱帧）
         mov     [ecx + KTHREAD.TrapFrame], edx          ; KTHREAD.TrapFrame = KTRAP_FRAME.Edx |zh| KTHREAD.TrapFrame = 陷阱帧.Edx
         ; falls into KiServiceExit
@@ -386,12 +386,12 @@ kss70:
 KiServiceExit:
         cli
 .apcLoop:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; returning to V86 mode? |zh| 要返回 V86 模式吗？
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; KTRAP_FRAME.EFlags: returning to V86 mode? |zh| 陷阱帧.EFlags：要返回 V86 模式吗？
         jnz     short .userMode                         ; yes: user APCs may be delivered |zh| 是：可以投递用户 APC
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; returning to user mode? |zh| 要返回用户态吗？
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs: returning to user mode? |zh| 陷阱帧.SegCs：要返回用户态吗？
         jz      short .noUserApc                        ; no: a kernel caller |zh| 否：内核态调用者
 .userMode:
-        mov     ebx, [fs:KPCR.PrcbData.CurrentThread]   ; EBX = current thread |zh| EBX = 当前线程
+        mov     ebx, [fs:KPCR.PrcbData.CurrentThread]   ; EBX = KPCR.PrcbData.CurrentThread (the current thread) |zh| EBX = KPCR.PrcbData.CurrentThread（当前线程）
         mov     byte [ebx + KTHREAD.Alerted], 0         ; KTHREAD.Alerted[KernelMode] = FALSE |zh| KTHREAD.Alerted[KernelMode] = FALSE
         cmp     byte [ebx + KTHREAD.ApcState.UserApcPending], 0 ; KTHREAD.ApcState.UserApcPending? |zh| KTHREAD.ApcState.UserApcPending（有待投递的用户 APC）？
         jz      short .noUserApc                        ; no user APC to deliver |zh| 没有要投递的用户 APC
@@ -419,12 +419,12 @@ KiServiceExit:
         mov     ebx, [fs:KPCR.DebugActive]              ; EBX = KPCR.DebugActive |zh| EBX = KPCR.DebugActive
         mov     [fs:KPCR.NtTib.ExceptionList], edx      ; KPCR.NtTib.ExceptionList = KTRAP_FRAME.ExceptionList |zh| KPCR.NtTib.ExceptionList = 陷阱帧.ExceptionList
         mov     ecx, [esp + KTRAP_FRAME.PreviousPreviousMode] ; ECX = KTRAP_FRAME.PreviousPreviousMode |zh| ECX = 陷阱帧.PreviousPreviousMode
-        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = current thread |zh| ESI = 当前线程
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = KPCR.PrcbData.CurrentThread (the current thread) |zh| ESI = KPCR.PrcbData.CurrentThread（当前线程）
         mov     [esi + KTHREAD.PreviousMode], cl        ; KTHREAD.PreviousMode = KTRAP_FRAME.PreviousPreviousMode |zh| KTHREAD.PreviousMode（先前模式）= 陷阱帧.PreviousPreviousMode
         test    ebx, 0xFF                               ; is the thread being debugged? |zh| 线程正在被调试吗？
         jnz     short .Dr_ExitHelp                      ; yes: load the user's debug registers |zh| 是：装入用户态的调试寄存器
 .Dr_ExitHelp_Target:
-        test    dword [esp + KTRAP_FRAME.EFlags], EFLAGS_VM ; returning to V86 mode? |zh| 要返回 V86 模式吗？
+        test    dword [esp + KTRAP_FRAME.EFlags], EFLAGS_VM ; KTRAP_FRAME.EFlags: returning to V86 mode? |zh| 陷阱帧.EFlags：要返回 V86 模式吗？
         jnz     V86ExitHelp                             ; yes |zh| 是
         test    word [esp + KTRAP_FRAME.SegCs], FRAME_EDITED ; KTRAP_FRAME.SegCs & 0FFF8h = 0: an edited kernel frame? |zh| 陷阱帧.SegCs & 0FFF8h = 0：是被编辑过的内核帧吗？
         jz      .editedFrame                            ; yes: emulate an IRETD to the new ESP |zh| 是：模拟一次返回到新 ESP 的 IRETD
@@ -432,7 +432,7 @@ KiServiceExit:
         bt      word [esp + KTRAP_FRAME.SegCs], 0       ; CF = KTRAP_FRAME.SegCs bit 0 (user mode) |zh| CF = 陷阱帧.SegCs 的第 0 位（用户态）
         cmc
         ja      .nonFlatPm                              ; user mode but not CS 1Bh (a VDM LDT code segment) |zh| 用户态但 CS 不是 1Bh（VDM 的 LDT 代码段）
-        cmp     word [ebp + KTRAP_FRAME.SegCs], KGDT_R0_CODE ; a kernel caller? |zh| 是内核态调用者吗？
+        cmp     word [ebp + KTRAP_FRAME.SegCs], KGDT_R0_CODE ; KTRAP_FRAME.SegCs: a kernel caller? |zh| 陷阱帧.SegCs：是内核态调用者吗？
         jz      short .kernelCaller                     ; yes: FS stays 30h |zh| 是：FS 保持 30h
 .NonFlatPm_Target:
         lea     esp, [ebp + KTRAP_FRAME.SegFs]          ; ESP = &KTRAP_FRAME.SegFs |zh| ESP = &陷阱帧.SegFs
@@ -472,9 +472,9 @@ KiSystemCallExit2:
         align 4
 ; KiServiceExit's out-of-line chunk (XP's function chunk at KiServiceExit+0x10A).
 KiServiceExit.Dr_ExitHelp:                              ; the thread is debugged: load the user's debug registers |zh| 线程被调试：装入用户态的调试寄存器
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; a V86 frame? |zh| 是 V86 帧吗？
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; KTRAP_FRAME.EFlags: a V86 frame? |zh| 陷阱帧.EFlags：是 V86 帧吗？
         jnz     short .loadDr
-        test    dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; a user frame? |zh| 是用户态的帧吗？
+        test    dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs: a user frame? |zh| 陷阱帧.SegCs：是用户态的帧吗？
         jz      KiServiceExit.Dr_ExitHelp_Target        ; no: the kernel's debug registers stay |zh| 否：保留内核的调试寄存器
 .loadDr:
         xor     ebx, ebx
@@ -527,7 +527,7 @@ KiServiceExit.editedIret:
 
 ; kss80 - the argument pointer is not a user address (KiFastCallEntry's chunk at +0x2A0).
 kss80:
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; a user caller? |zh| 是用户态调用者吗？
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs: a user caller? |zh| 陷阱帧.SegCs：是用户态调用者吗？
         jz      KiSystemServiceCopyArguments            ; no: a kernel caller copies anyway |zh| 否：内核态调用者照样复制
         mov     eax, STATUS_ACCESS_VIOLATION            ; EAX = STATUS_ACCESS_VIOLATION; the service is not called |zh| EAX = STATUS_ACCESS_VIOLATION；不调用服务
         jmp     kss60
@@ -539,10 +539,10 @@ kss80:
 KiServiceExit2:
         cli
         call    KiUserApcLoop
-        mov     edx, [ebp + KTRAP_FRAME.ExceptionList]
+        mov     edx, [ebp + KTRAP_FRAME.ExceptionList]  ; EDX = KTRAP_FRAME.ExceptionList |zh| EDX = 陷阱帧.ExceptionList
         mov     [fs:KPCR.NtTib.ExceptionList], edx      ; KPCR.NtTib.ExceptionList = KTRAP_FRAME.ExceptionList |zh| KPCR.NtTib.ExceptionList = 陷阱帧.ExceptionList
-        mov     ecx, [ebp + KTRAP_FRAME.PreviousPreviousMode]
-        mov     esi, [fs:KPCR.PrcbData.CurrentThread]
+        mov     ecx, [ebp + KTRAP_FRAME.PreviousPreviousMode] ; ECX = KTRAP_FRAME.PreviousPreviousMode |zh| ECX = 陷阱帧.PreviousPreviousMode
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = KPCR.PrcbData.CurrentThread |zh| ESI = KPCR.PrcbData.CurrentThread（当前线程）
         mov     [esi + KTHREAD.PreviousMode], cl        ; KTHREAD.PreviousMode = KTRAP_FRAME.PreviousPreviousMode |zh| KTHREAD.PreviousMode（先前模式）= 陷阱帧.PreviousPreviousMode
         jmp     KiExitAll
 
@@ -554,28 +554,28 @@ KiExceptionExit:
         cli
         mov     esp, ebp
         call    KiUserApcLoop
-        mov     edx, [ebp + KTRAP_FRAME.ExceptionList]
+        mov     edx, [ebp + KTRAP_FRAME.ExceptionList]  ; EDX = KTRAP_FRAME.ExceptionList |zh| EDX = 陷阱帧.ExceptionList
         mov     [fs:KPCR.NtTib.ExceptionList], edx      ; KPCR.NtTib.ExceptionList = KTRAP_FRAME.ExceptionList |zh| KPCR.NtTib.ExceptionList = 陷阱帧.ExceptionList
         ; fall into KiExitAll
 
 ; KiExitAll - restore everything in the frame at EBP, volatiles included, and IRETD.
 KiExitAll:
         mov     esp, ebp
-        test    byte [fs:KPCR.DebugActive], 0xFF
+        test    byte [fs:KPCR.DebugActive], 0xFF        ; test KPCR.DebugActive |zh| 测试 KPCR.DebugActive
         jz      .drDone
         call    KiRestoreDebugRegisters
 .drDone:
-        test    dword [esp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [esp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags |zh| 测试陷阱帧.EFlags
         jnz     V86ExitHelp
-        test    word [esp + KTRAP_FRAME.SegCs], FRAME_EDITED
+        test    word [esp + KTRAP_FRAME.SegCs], FRAME_EDITED ; test KTRAP_FRAME.SegCs |zh| 测试陷阱帧.SegCs
         jz      .editedFrame
 .volatiles:
-        mov     edx, [esp + KTRAP_FRAME.Edx]
-        mov     ecx, [esp + KTRAP_FRAME.Ecx]
-        mov     eax, [esp + KTRAP_FRAME.Eax]
-        cmp     word [esp + KTRAP_FRAME.SegCs], KGDT_R0_CODE
+        mov     edx, [esp + KTRAP_FRAME.Edx]            ; EDX = KTRAP_FRAME.Edx |zh| EDX = 陷阱帧.Edx
+        mov     ecx, [esp + KTRAP_FRAME.Ecx]            ; ECX = KTRAP_FRAME.Ecx |zh| ECX = 陷阱帧.Ecx
+        mov     eax, [esp + KTRAP_FRAME.Eax]            ; EAX = KTRAP_FRAME.Eax |zh| EAX = 陷阱帧.Eax
+        cmp     word [esp + KTRAP_FRAME.SegCs], KGDT_R0_CODE ; compare KTRAP_FRAME.SegCs |zh| 比较陷阱帧.SegCs
         je      .fs                                     ; a kernel frame keeps DS/ES/GS |zh| 内核帧保留 DS/ES/GS
-        lea     esp, [ebp + KTRAP_FRAME.SegGs]
+        lea     esp, [ebp + KTRAP_FRAME.SegGs]          ; ESP = &KTRAP_FRAME.SegGs |zh| ESP = &陷阱帧.SegGs
 .popGs:
         pop     gs                                      ; GS = KTRAP_FRAME.SegGs |zh| GS = 陷阱帧.SegGs
 .popEs:
@@ -583,7 +583,7 @@ KiExitAll:
 .popDs:
         pop     ds                                      ; DS = KTRAP_FRAME.SegDs |zh| DS = 陷阱帧.SegDs
 .fs:
-        lea     esp, [ebp + KTRAP_FRAME.SegFs]
+        lea     esp, [ebp + KTRAP_FRAME.SegFs]          ; ESP = &KTRAP_FRAME.SegFs |zh| ESP = &陷阱帧.SegFs
 .popFs:
         pop     fs                                      ; FS = KTRAP_FRAME.SegFs |zh| FS = 陷阱帧.SegFs
         pop     edi
@@ -593,22 +593,22 @@ KiExitAll:
         add     esp, 4                                  ; drop ErrCode |zh| 丢弃 ErrCode
         iretd
 
-.editedFrame:                                           ; §6.1 with the volatiles restored |zh| §6.1，并恢复易失寄存器
-        mov     ebx, [esp + KTRAP_FRAME.TempSegCs]
+.editedFrame:                                           ; an edited kernel frame, with the volatiles restored |zh| 被编辑的内核帧，并恢复易失寄存器
+        mov     ebx, [esp + KTRAP_FRAME.TempSegCs]      ; EBX = KTRAP_FRAME.TempSegCs |zh| EBX = 陷阱帧.TempSegCs
         mov     [esp + KTRAP_FRAME.SegCs], ebx          ; KTRAP_FRAME.SegCs = TempSegCs |zh| 陷阱帧.SegCs = TempSegCs
-        mov     ebx, [esp + KTRAP_FRAME.TempEsp]
+        mov     ebx, [esp + KTRAP_FRAME.TempEsp]        ; EBX = KTRAP_FRAME.TempEsp |zh| EBX = 陷阱帧.TempEsp
         sub     ebx, 12
         mov     [esp + KTRAP_FRAME.ErrCode], ebx        ; KTRAP_FRAME.ErrCode = T (scratch new ESP) |zh| 陷阱帧.ErrCode = T（临时存放新的 ESP）
-        mov     esi, [esp + KTRAP_FRAME.EFlags]
+        mov     esi, [esp + KTRAP_FRAME.EFlags]         ; ESI = KTRAP_FRAME.EFlags |zh| ESI = 陷阱帧.EFlags
         mov     [ebx + 8], esi
-        mov     esi, [esp + KTRAP_FRAME.SegCs]
+        mov     esi, [esp + KTRAP_FRAME.SegCs]          ; ESI = KTRAP_FRAME.SegCs |zh| ESI = 陷阱帧.SegCs
         mov     [ebx + 4], esi
-        mov     esi, [esp + KTRAP_FRAME.Eip]
+        mov     esi, [esp + KTRAP_FRAME.Eip]            ; ESI = KTRAP_FRAME.Eip |zh| ESI = 陷阱帧.Eip
         mov     [ebx], esi
-        mov     eax, [esp + KTRAP_FRAME.Eax]
-        mov     edx, [esp + KTRAP_FRAME.Edx]
-        mov     ecx, [esp + KTRAP_FRAME.Ecx]
-        lea     esp, [ebp + KTRAP_FRAME.Edi]
+        mov     eax, [esp + KTRAP_FRAME.Eax]            ; EAX = KTRAP_FRAME.Eax |zh| EAX = 陷阱帧.Eax
+        mov     edx, [esp + KTRAP_FRAME.Edx]            ; EDX = KTRAP_FRAME.Edx |zh| EDX = 陷阱帧.Edx
+        mov     ecx, [esp + KTRAP_FRAME.Ecx]            ; ECX = KTRAP_FRAME.Ecx |zh| ECX = 陷阱帧.Ecx
+        lea     esp, [ebp + KTRAP_FRAME.Edi]            ; ESP = &KTRAP_FRAME.Edi |zh| ESP = &陷阱帧.Edi
         pop     edi
         pop     esi
         pop     ebx
@@ -620,14 +620,14 @@ KiExitAll:
 ; forcing (the frame already holds a complete context). In: EBP = trap frame, IF=0.
 ; Out: IF=0, no user APC pending. Changes EAX, EBX, ECX, EDX.
 KiUserApcLoop:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags |zh| 测试陷阱帧.EFlags
         jnz     .userMode
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs |zh| 测试陷阱帧.SegCs
         jz      .done
 .userMode:
-        mov     ebx, [fs:KPCR.PrcbData.CurrentThread]
+        mov     ebx, [fs:KPCR.PrcbData.CurrentThread]   ; EBX = KPCR.PrcbData.CurrentThread |zh| EBX = KPCR.PrcbData.CurrentThread（当前线程）
         mov     byte [ebx + KTHREAD.Alerted], 0         ; KTHREAD.Alerted[KernelMode] = FALSE |zh| KTHREAD.Alerted[KernelMode] = FALSE
-        cmp     byte [ebx + KTHREAD.ApcState.UserApcPending], 0
+        cmp     byte [ebx + KTHREAD.ApcState.UserApcPending], 0 ; compare KTHREAD.ApcState.UserApcPending |zh| 比较 KTHREAD.ApcState.UserApcPending（待投递的用户 APC）
         je      .done
         mov     ecx, APC_LEVEL
         call    KfRaiseIrql
@@ -648,9 +648,9 @@ KiUserApcLoop:
 ; DR6, DR7 into it, clear DR7, then load the kernel's DRs from KPRCB.ProcessorState.SpecialRegisters.
 ; Changes EBX, ECX, EDI.
 KiSaveDebugRegisters:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags |zh| 测试陷阱帧.EFlags
         jnz     .save
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs |zh| 测试陷阱帧.SegCs
         jz      .done
 .save:
         mov     ebx, dr0
@@ -667,17 +667,17 @@ KiSaveDebugRegisters:
         mov     [ebp + KTRAP_FRAME.Dr6], ecx            ; KTRAP_FRAME.Dr6 = DR6 |zh| 陷阱帧.Dr6 = DR6
         mov     [ebp + KTRAP_FRAME.Dr7], edi            ; KTRAP_FRAME.Dr7 = DR7 |zh| 陷阱帧.Dr7 = DR7
         mov     dr7, ebx
-        mov     edi, [fs:KPCR.Prcb]
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr0]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr1]
+        mov     edi, [fs:KPCR.Prcb]                     ; EDI = KPCR.Prcb |zh| EDI = KPCR.Prcb
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr0] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr0 |zh| EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr0
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr1] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr1 |zh| ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr1
         mov     dr0, ebx
         mov     dr1, ecx
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr2]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr3]
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr2] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr2 |zh| EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr2
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr3] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr3 |zh| ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr3
         mov     dr2, ebx
         mov     dr3, ecx
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr6]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr7]
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr6] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr6 |zh| EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr6
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr7] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr7 |zh| ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr7
         mov     dr6, ebx
         mov     dr7, ecx
 .done:
@@ -686,23 +686,23 @@ KiSaveDebugRegisters:
 ; KiRestoreDebugRegisters - Dr_ExitHelp: for a user or V86 frame at EBP, clear DR7, load DR0-3 and
 ; DR6 from the frame, then DR7. Changes EBX, ESI, EDI (reloaded from the frame afterwards).
 KiRestoreDebugRegisters:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags |zh| 测试陷阱帧.EFlags
         jnz     .load
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs |zh| 测试陷阱帧.SegCs
         jz      .done
 .load:
         xor     ebx, ebx
-        mov     esi, [ebp + KTRAP_FRAME.Dr0]
-        mov     edi, [ebp + KTRAP_FRAME.Dr1]
+        mov     esi, [ebp + KTRAP_FRAME.Dr0]            ; ESI = KTRAP_FRAME.Dr0 |zh| ESI = 陷阱帧.Dr0
+        mov     edi, [ebp + KTRAP_FRAME.Dr1]            ; EDI = KTRAP_FRAME.Dr1 |zh| EDI = 陷阱帧.Dr1
         mov     dr7, ebx
         mov     dr0, esi
         mov     dr1, edi
-        mov     esi, [ebp + KTRAP_FRAME.Dr2]
-        mov     edi, [ebp + KTRAP_FRAME.Dr3]
+        mov     esi, [ebp + KTRAP_FRAME.Dr2]            ; ESI = KTRAP_FRAME.Dr2 |zh| ESI = 陷阱帧.Dr2
+        mov     edi, [ebp + KTRAP_FRAME.Dr3]            ; EDI = KTRAP_FRAME.Dr3 |zh| EDI = 陷阱帧.Dr3
         mov     dr2, esi
         mov     dr3, edi
-        mov     esi, [ebp + KTRAP_FRAME.Dr6]
-        mov     edi, [ebp + KTRAP_FRAME.Dr7]
+        mov     esi, [ebp + KTRAP_FRAME.Dr6]            ; ESI = KTRAP_FRAME.Dr6 |zh| ESI = 陷阱帧.Dr6
+        mov     edi, [ebp + KTRAP_FRAME.Dr7]            ; EDI = KTRAP_FRAME.Dr7 |zh| EDI = 陷阱帧.Dr7
         mov     dr6, esi
         mov     dr7, edi
 .done:
@@ -750,8 +750,8 @@ KiStartUserThread:
 ; Success leaves through KiServiceExit2 (IRETD, full context); failure returns the status normally.
 ; ===================================================================================================
 NtContinue:
-        mov     esi, [fs:KPCR.PrcbData.CurrentThread]
-        mov     ebx, [ebp + KTRAP_FRAME.Edx]
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = KPCR.PrcbData.CurrentThread |zh| ESI = KPCR.PrcbData.CurrentThread（当前线程）
+        mov     ebx, [ebp + KTRAP_FRAME.Edx]            ; EBX = KTRAP_FRAME.Edx |zh| EBX = 陷阱帧.Edx
         mov     [esi + KTHREAD.TrapFrame], ebx          ; KTHREAD.TrapFrame = KTRAP_FRAME.Edx (previous frame), at once |zh| 立即令 KTHREAD.TrapFrame = 陷阱帧.Edx（上一个帧）
         push    ebp                                     ; TrapFrame |zh| TrapFrame（陷阱帧）
         push    0                                       ; ExceptionFrame = NULL |zh| ExceptionFrame = NULL
@@ -761,7 +761,7 @@ NtContinue:
         jnz     .failed
         cmp     byte [esp + 8], 0                       ; TestAlert? |zh| TestAlert？
         je      .exit
-        movzx   eax, byte [esi + KTHREAD.PreviousMode]
+        movzx   eax, byte [esi + KTHREAD.PreviousMode]  ; EAX = KTHREAD.PreviousMode |zh| EAX = KTHREAD.PreviousMode（先前模式）
         push    eax                                     ; AlertMode = PreviousMode |zh| AlertMode = PreviousMode（先前模式）
         call    KeTestAlertThread                       ; may set UserApcPending: the next APC runs at once |zh| 可能设置 UserApcPending：下一个 APC 立即执行
 .exit:
@@ -777,10 +777,10 @@ NtContinue:
 ; KiUserExceptionDispatcher, or nowhere when the process ended); failure returns the status normally.
 ; ===================================================================================================
 NtRaiseException:
-        mov     esi, [fs:KPCR.PrcbData.CurrentThread]
-        mov     ebx, [ebp + KTRAP_FRAME.Edx]
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = KPCR.PrcbData.CurrentThread |zh| ESI = KPCR.PrcbData.CurrentThread（当前线程）
+        mov     ebx, [ebp + KTRAP_FRAME.Edx]            ; EBX = KTRAP_FRAME.Edx |zh| EBX = 陷阱帧.Edx
         mov     [esi + KTHREAD.TrapFrame], ebx          ; KTHREAD.TrapFrame = KTRAP_FRAME.Edx (previous frame), at once |zh| 立即令 KTHREAD.TrapFrame = 陷阱帧.Edx（上一个帧）
-        mov     ebx, [ebp + KTRAP_FRAME.ExceptionList]
+        mov     ebx, [ebp + KTRAP_FRAME.ExceptionList]  ; EBX = KTRAP_FRAME.ExceptionList |zh| EBX = 陷阱帧.ExceptionList
         mov     [fs:KPCR.NtTib.ExceptionList], ebx      ; KPCR.NtTib.ExceptionList = KTRAP_FRAME.ExceptionList |zh| KPCR.NtTib.ExceptionList = 陷阱帧.ExceptionList
         push    dword [esp + 12]                        ; FirstChance |zh| FirstChance（第一次机会）
         push    ebp                                     ; TrapFrame |zh| TrapFrame（陷阱帧）
@@ -821,7 +821,7 @@ KiTrap01:                                               ; #DB (trap), no error c
         jmp     KiTrapEnter
 .body:
         ; (XP's VdmAlert fast-BOP check is omitted: ntgate has no VDM.)
-        cmp     dword [ebp + KTRAP_FRAME.Eip], KiFastCallEntry
+        cmp     dword [ebp + KTRAP_FRAME.Eip], KiFastCallEntry ; compare KTRAP_FRAME.Eip |zh| 比较陷阱帧.Eip
         jne     .notFastCall
         ; Single-stepped into SYSENTER (§10.4): restart at KiFastCallEntry2 without TF.
         mov     dword [ebp + KTRAP_FRAME.Eip], KiFastCallEntry2 ; KTRAP_FRAME.Eip = KiFastCallEntry2 |zh| 陷阱帧.Eip = KiFastCallEntry2
@@ -838,13 +838,13 @@ KiTrap03:                                               ; #BP (int 3), no error 
         mov     ebp, .body
         jmp     KiTrapEnter
 .body:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags |zh| 测试陷阱帧.EFlags
         jnz     .user
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs |zh| 测试陷阱帧.SegCs
         jz      .kernel
 .user:
         mov     eax, STATUS_BREAKPOINT
-        mov     ebx, [ebp + KTRAP_FRAME.Eip]
+        mov     ebx, [ebp + KTRAP_FRAME.Eip]            ; EBX = KTRAP_FRAME.Eip |zh| EBX = 陷阱帧.Eip
         dec     ebx                                     ; ExceptionAddress = the int 3 (KiDispatchException does Eip-- itself) |zh| ExceptionAddress = 那条 int 3（KiDispatchException 自己做 Eip--）
         mov     ecx, 1
         xor     edx, edx                                ; Parameter[0] = BREAKPOINT_BREAK |zh| Parameter[0] = BREAKPOINT_BREAK
@@ -885,14 +885,14 @@ KiTrap0D:                                               ; #GP, error code pushed
         mov     ebp, .body
         jmp     KiTrapEnter
 .body:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags |zh| 测试陷阱帧.EFlags
         jnz     .user
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs |zh| 测试陷阱帧.SegCs
         jnz     .user
         ; Kernel mode. A POP of a bad selector in an exit path (§10.5): zero the selector in the frame
         ; being restored (the dword the POP reads, at the faulting ESP = &KTRAP_FRAME.HardwareEsp of this
         ; same-ring frame) and retry: a null selector always loads.
-        mov     eax, [ebp + KTRAP_FRAME.Eip]
+        mov     eax, [ebp + KTRAP_FRAME.Eip]            ; EAX = KTRAP_FRAME.Eip |zh| EAX = 陷阱帧.Eip
         cmp     eax, KiExitAll.popGs
         je      .zeroSelector
         cmp     eax, KiExitAll.popEs
@@ -904,12 +904,12 @@ KiTrap0D:                                               ; #GP, error code pushed
         cmp     eax, KiServiceExit.popFs
         je      .zeroSelector
         ; The lazy DS/ES reload of an int 2Eh caller's bad selectors (§10.5).
-        cmp     word [ebp + KTRAP_FRAME.SegDs], USER_DS
+        cmp     word [ebp + KTRAP_FRAME.SegDs], USER_DS ; compare KTRAP_FRAME.SegDs |zh| 比较陷阱帧.SegDs
         je      .checkEs
         mov     dword [ebp + KTRAP_FRAME.SegDs], USER_DS ; KTRAP_FRAME.SegDs = 23h |zh| 陷阱帧.SegDs = 23h
         jmp     KiExceptionExit                         ; restart the instruction with DS = 23h |zh| 以 DS = 23h 重新执行该指令
 .checkEs:
-        cmp     word [ebp + KTRAP_FRAME.SegEs], USER_DS
+        cmp     word [ebp + KTRAP_FRAME.SegEs], USER_DS ; compare KTRAP_FRAME.SegEs |zh| 比较陷阱帧.SegEs
         je      .kernel
         mov     dword [ebp + KTRAP_FRAME.SegEs], USER_DS ; KTRAP_FRAME.SegEs = 23h |zh| 陷阱帧.SegEs = 23h
         jmp     KiExceptionExit
@@ -923,11 +923,11 @@ KiTrap0D:                                               ; #GP, error code pushed
         ; A #GP(0) on a privileged instruction is STATUS_PRIVILEGED_INSTRUCTION (XP Kt0d; ReactOS
         ; KiTrap0DHandler has the same tables): skip up to 15 prefixes, then test the opcode. The bytes were
         ; just fetched by the CPU, so reading them here does not fault.
-        cmp     dword [ebp + KTRAP_FRAME.ErrCode], 0
+        cmp     dword [ebp + KTRAP_FRAME.ErrCode], 0    ; compare KTRAP_FRAME.ErrCode |zh| 比较陷阱帧.ErrCode
         jne     .accessViolation                        ; a selector error code: not an instruction class |zh| 选择子错误码：不属于指令类错误
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags |zh| 测试陷阱帧.EFlags
         jnz     .accessViolation                        ; (no VDM in ntgate) |zh| （ntgate 没有 VDM）
-        mov     esi, [ebp + KTRAP_FRAME.Eip]            ; ESI = the faulting instruction |zh| ESI = 出错的指令
+        mov     esi, [ebp + KTRAP_FRAME.Eip]            ; KTRAP_FRAME.Eip: ESI = the faulting instruction |zh| 陷阱帧.Eip：ESI = 出错的指令
         mov     ecx, 15                                 ; an instruction is at most 15 bytes |zh| 一条指令最长 15 字节
 .prefix:
         mov     al, [esi]                               ; AL = next byte |zh| AL = 下一个字节
@@ -964,10 +964,10 @@ KiTrap0D:                                               ; #GP, error code pushed
         je      .privileged
         cmp     al, 0x0F
         je      .twoByte
-        mov     edx, [ebp + KTRAP_FRAME.EFlags]
+        mov     edx, [ebp + KTRAP_FRAME.EFlags]         ; EDX = KTRAP_FRAME.EFlags |zh| EDX = 陷阱帧.EFlags
         shr     edx, 12
         and     edx, 3                                  ; EDX = IOPL |zh| EDX = IOPL
-        mov     ebx, [ebp + KTRAP_FRAME.SegCs]
+        mov     ebx, [ebp + KTRAP_FRAME.SegCs]          ; EBX = KTRAP_FRAME.SegCs |zh| EBX = 陷阱帧.SegCs
         and     ebx, 3                                  ; EBX = CPL of the faulting code |zh| EBX = 出错代码的 CPL
         cmp     ebx, edx
         jbe     .accessViolation                        ; CPL <= IOPL: not an I/O-privilege fault |zh| CPL <= IOPL：不是 I/O 特权错误
@@ -1031,7 +1031,7 @@ KiTrap0D:                                               ; #GP, error code pushed
         jmp     KiTrapSimpleException.user
 .accessViolation:
         mov     eax, STATUS_ACCESS_VIOLATION
-        mov     ebx, [ebp + KTRAP_FRAME.Eip]
+        mov     ebx, [ebp + KTRAP_FRAME.Eip]            ; EBX = KTRAP_FRAME.Eip |zh| EBX = 陷阱帧.Eip
         mov     ecx, 2
         xor     edx, edx                                ; Parameter[0] = 0 (read) |zh| Parameter[0] = 0（读）
         mov     esi, 0xFFFFFFFF                         ; Parameter[1] = -1 (no address) |zh| Parameter[1] = -1（无地址）
@@ -1043,16 +1043,16 @@ KiTrap0E:                                               ; #PF, error code pushed
         jmp     KiTrapEnter
 .body:
         mov     edi, cr2                                ; EDI = faulting address |zh| EDI = 出错地址
-        mov     eax, [ebp + KTRAP_FRAME.SegCs]
+        mov     eax, [ebp + KTRAP_FRAME.SegCs]          ; EAX = KTRAP_FRAME.SegCs |zh| EAX = 陷阱帧.SegCs
         and     eax, MODE_MASK
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags |zh| 测试陷阱帧.EFlags
         jz      .mode
         mov     eax, UserMode
 .mode:
-        mov     ecx, [ebp + KTRAP_FRAME.ErrCode]
+        mov     ecx, [ebp + KTRAP_FRAME.ErrCode]        ; ECX = KTRAP_FRAME.ErrCode |zh| ECX = 陷阱帧.ErrCode
         shr     ecx, 1
         and     ecx, 1                                  ; StoreInstruction = ErrCode bit 1 |zh| StoreInstruction = ErrCode 的第 1 位
-        movzx   edx, byte [fs:KPCR.Irql]
+        movzx   edx, byte [fs:KPCR.Irql]                ; EDX = KPCR.Irql |zh| EDX = KPCR.Irql
         cmp     edx, DISPATCH_LEVEL
         jae     .irql                                   ; nothing may page at DISPATCH_LEVEL or above |zh| 在 DISPATCH_LEVEL 及以上不允许缺页换页
         push    ebp                                     ; TrapInformation |zh| TrapInformation（陷阱帧）
@@ -1062,22 +1062,22 @@ KiTrap0E:                                               ; #PF, error code pushed
         call    MmAccessFault
         test    eax, eax
         jge     KiExceptionExit                         ; resolved: retry the instruction |zh| 已解决：重新执行该指令
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags |zh| 测试陷阱帧.EFlags
         jnz     .user
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs |zh| 测试陷阱帧.SegCs
         jnz     .user
         ; Kernel mode: the argument-copy and TEB-read fixups (§10.1).
-        cmp     dword [ebp + KTRAP_FRAME.Eip], KiSystemServiceCopyArguments
+        cmp     dword [ebp + KTRAP_FRAME.Eip], KiSystemServiceCopyArguments ; compare KTRAP_FRAME.Eip |zh| 比较陷阱帧.Eip
         je      .fixupCopy
-        cmp     dword [ebp + KTRAP_FRAME.Eip], KiSystemServiceAccessTeb
+        cmp     dword [ebp + KTRAP_FRAME.Eip], KiSystemServiceAccessTeb ; compare KTRAP_FRAME.Eip |zh| 比较陷阱帧.Eip
         je      .fixupTeb
         cmp     edi, MM_SYSTEM_RANGE_START
         jb      .kernelUser
-        mov     ecx, [ebp + KTRAP_FRAME.ErrCode]
+        mov     ecx, [ebp + KTRAP_FRAME.ErrCode]        ; ECX = KTRAP_FRAME.ErrCode |zh| ECX = 陷阱帧.ErrCode
         shr     ecx, 1
         and     ecx, 1
         push    0
-        push    dword [ebp + KTRAP_FRAME.Eip]
+        push    dword [ebp + KTRAP_FRAME.Eip]           ; push KTRAP_FRAME.Eip |zh| 压入陷阱帧.Eip
         push    ecx
         push    edi
         push    PAGE_FAULT_IN_NONPAGED_AREA
@@ -1086,22 +1086,22 @@ KiTrap0E:                                               ; #PF, error code pushed
         mov     eax, STATUS_ACCESS_VIOLATION
         jmp     KiBugCheckKernelException
 .irql:
-        push    dword [ebp + KTRAP_FRAME.Eip]           ; P4 = the faulting instruction |zh| P4 = 出错的指令
+        push    dword [ebp + KTRAP_FRAME.Eip]           ; KTRAP_FRAME.Eip: P4 = the faulting instruction |zh| 陷阱帧.Eip：P4 = 出错的指令
         push    ecx                                     ; P3 = 1 for a write |zh| P3 = 写操作时为 1
         push    edx                                     ; P2 = the IRQL |zh| P2 = IRQL
         push    edi                                     ; P1 = the address referenced |zh| P1 = 访问的地址
         push    IRQL_NOT_LESS_OR_EQUAL
         call    KeBugCheckEx
 .fixupCopy:
-        mov     ecx, [ebp + KTRAP_FRAME.Ebp]            ; the system-service frame |zh| 系统服务的陷阱帧
-        test    byte [ecx + KTRAP_FRAME.SegCs], MODE_MASK
+        mov     ecx, [ebp + KTRAP_FRAME.Ebp]            ; KTRAP_FRAME.Ebp: the system-service frame |zh| 陷阱帧.Ebp：系统服务的陷阱帧
+        test    byte [ecx + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs |zh| 测试陷阱帧.SegCs
         jz      .kernelUser                             ; a kernel caller is not fixed up |zh| 内核态调用者不做修复
         mov     dword [ebp + KTRAP_FRAME.Eip], kss60    ; KTRAP_FRAME.Eip = kss60: the service is never called |zh| 陷阱帧.Eip = kss60：服务不会被调用
         mov     dword [ebp + KTRAP_FRAME.Eax], STATUS_ACCESS_VIOLATION ; KTRAP_FRAME.Eax = STATUS_ACCESS_VIOLATION |zh| 陷阱帧.Eax = STATUS_ACCESS_VIOLATION
         jmp     KiExceptionExit
 .fixupTeb:
-        mov     ecx, [ebp + KTRAP_FRAME.Ebp]
-        test    byte [ecx + KTRAP_FRAME.SegCs], MODE_MASK
+        mov     ecx, [ebp + KTRAP_FRAME.Ebp]            ; ECX = KTRAP_FRAME.Ebp |zh| ECX = 陷阱帧.Ebp
+        test    byte [ecx + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs |zh| 测试陷阱帧.SegCs
         jz      .kernelUser
         mov     dword [ebp + KTRAP_FRAME.Eip], kss61    ; KTRAP_FRAME.Eip = kss61 |zh| 陷阱帧.Eip = kss61
         mov     dword [ebp + KTRAP_FRAME.Eax], STATUS_ACCESS_VIOLATION ; KTRAP_FRAME.Eax = STATUS_ACCESS_VIOLATION |zh| 陷阱帧.Eax = STATUS_ACCESS_VIOLATION
@@ -1111,12 +1111,12 @@ KiTrap0E:                                               ; #PF, error code pushed
         jne     .raise
         mov     eax, KI_EXCEPTION_ACCESS_VIOLATION      ; KiDispatchException turns it back into C0000005h |zh| KiDispatchException 会把它还原成 C0000005h
 .raise:
-        mov     ebx, [ebp + KTRAP_FRAME.Eip]
+        mov     ebx, [ebp + KTRAP_FRAME.Eip]            ; EBX = KTRAP_FRAME.Eip |zh| EBX = 陷阱帧.Eip
         mov     ecx, 2
-        mov     edx, [ebp + KTRAP_FRAME.ErrCode]
+        mov     edx, [ebp + KTRAP_FRAME.ErrCode]        ; EDX = KTRAP_FRAME.ErrCode |zh| EDX = 陷阱帧.ErrCode
         shr     edx, 1
         and     edx, 1                                  ; Parameter[0] = 1 for a write |zh| Parameter[0] = 写操作时为 1
-        test    dword [ebp + KTRAP_FRAME.ErrCode], 0x10  ; I/D: an instruction fetch (only with EFER.NXE) |zh| I/D：取指令引起（仅在 EFER.NXE 时）
+        test    dword [ebp + KTRAP_FRAME.ErrCode], 0x10 ; KTRAP_FRAME.ErrCode: I/D: an instruction fetch (only with EFER.NXE) |zh| 陷阱帧.ErrCode：I/D：取指令引起（仅在 EFER.NXE 时）
         jz      .notExecute
         mov     edx, 8                                  ; Parameter[0] = 8: execute (EXCEPTION_EXECUTE_FAULT) |zh| Parameter[0] = 8：执行（EXCEPTION_EXECUTE_FAULT）
 .notExecute:
@@ -1210,19 +1210,19 @@ KiTrapEnter:
         push    es                                      ; KTRAP_FRAME.SegEs |zh| 陷阱帧.SegEs
         push    gs                                      ; KTRAP_FRAME.SegGs |zh| 陷阱帧.SegGs
         mov     ax, USER_DS
-        sub     esp, KTRAP_FRAME.SegGs                  ; allocate KTRAP_FRAME.DbgEbp..Dr7 |zh| 在内核栈上留出陷阱帧的 DbgEbp..Dr7
+        sub     esp, KTRAP_FRAME.SegGs                  ; KTRAP_FRAME.SegGs: allocate KTRAP_FRAME.DbgEbp..Dr7 |zh| 陷阱帧.SegGs：在内核栈上留出陷阱帧的 DbgEbp..Dr7
         mov     ds, ax                                  ; DS = 23h |zh| DS = 23h
         mov     es, ax                                  ; ES = 23h |zh| ES = 23h
         mov     esi, ebp                                ; ESI = body |zh| ESI = 处理主体
         mov     ebp, esp                                ; EBP = trap frame |zh| EBP = 陷阱帧
         cld
-        mov     ebx, [ebp + KTRAP_FRAME.Ebp]
-        mov     edi, [ebp + KTRAP_FRAME.Eip]
+        mov     ebx, [ebp + KTRAP_FRAME.Ebp]            ; EBX = KTRAP_FRAME.Ebp |zh| EBX = 陷阱帧.Ebp
+        mov     edi, [ebp + KTRAP_FRAME.Eip]            ; EDI = KTRAP_FRAME.Eip |zh| EDI = 陷阱帧.Eip
         mov     dword [ebp + KTRAP_FRAME.DbgArgPointer], 0 ; KTRAP_FRAME.DbgArgPointer = 0 (no arguments) |zh| 陷阱帧.DbgArgPointer = 0（无参数）
         mov     dword [ebp + KTRAP_FRAME.DbgArgMark], TRAP_FRAME_MARKER ; KTRAP_FRAME.DbgArgMark = BADB0D00h |zh| 陷阱帧.DbgArgMark = BADB0D00h
         mov     [ebp + KTRAP_FRAME.DbgEbp], ebx         ; KTRAP_FRAME.DbgEbp = interrupted EBP |zh| 陷阱帧.DbgEbp = 被中断处的 EBP
         mov     [ebp + KTRAP_FRAME.DbgEip], edi         ; KTRAP_FRAME.DbgEip = interrupted EIP |zh| 陷阱帧.DbgEip = 被中断处的 EIP
-        test    byte [fs:KPCR.DebugActive], 0xFF
+        test    byte [fs:KPCR.DebugActive], 0xFF        ; test KPCR.DebugActive |zh| 测试 KPCR.DebugActive
         jz      .go
         call    KiSaveDebugRegisters
 .go:
@@ -1230,20 +1230,20 @@ KiTrapEnter:
 
 ; KiTrapSimpleException - EAX = exception code, no parameters, address = frame Eip.
 KiTrapSimpleException:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags |zh| 测试陷阱帧.EFlags
         jnz     .user
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs |zh| 测试陷阱帧.SegCs
         jz      KiBugCheckKernelException
 .user:
-        mov     ebx, [ebp + KTRAP_FRAME.Eip]
+        mov     ebx, [ebp + KTRAP_FRAME.Eip]            ; EBX = KTRAP_FRAME.Eip |zh| EBX = 陷阱帧.Eip
         xor     ecx, ecx
         jmp     KiCommonDispatchException
 
 ; KiTrapUnexpected - EAX = vector.
 KiTrapUnexpected:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags |zh| 测试陷阱帧.EFlags
         jnz     .user
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs |zh| 测试陷阱帧.SegCs
         jnz     .user
         push    0
         push    0
@@ -1259,7 +1259,7 @@ KiTrapUnexpected:
 KiBugCheckKernelException:
         push    0
         push    ebp                                     ; P3 = trap frame |zh| P3 = 陷阱帧
-        push    dword [ebp + KTRAP_FRAME.Eip]           ; P2 = address |zh| P2 = 地址
+        push    dword [ebp + KTRAP_FRAME.Eip]           ; KTRAP_FRAME.Eip: P2 = address |zh| 陷阱帧.Eip：P2 = 地址
         push    eax                                     ; P1 = exception code |zh| P1 = 异常代码
         push    KERNEL_MODE_EXCEPTION_NOT_HANDLED
         call    KeBugCheckEx
@@ -1294,7 +1294,7 @@ KiCommonDispatchException:
 
 ; KfRaiseIrql (fastcall): CL = new IRQL; returns the old IRQL in AL.
 KfRaiseIrql:
-        movzx   eax, byte [fs:KPCR.Irql]
+        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql |zh| EAX = KPCR.Irql
         mov     [fs:KPCR.Irql], cl                      ; KPCR.Irql = new IRQL |zh| KPCR.Irql = 新的 IRQL
         ret
 

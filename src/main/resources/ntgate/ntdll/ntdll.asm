@@ -1,31 +1,9 @@
 ; ntdll.dll (user mode, at 0x7C900000): the hand-written routines. The ZwXxx/NtXxx stubs are generated from
-; the declared service list (NtdllSource) and follow this file. Byte sequences are XP SP2/SP3's (NT-FACTS §8.4, §11).
+; the declared service list (NtdllSource) and follow this file and ldr.asm; the kernel's entry points into
+; user mode (KiUserApcDispatcher, KiUserExceptionDispatcher, KiFastSystemCall, ...) come last, from
+; ki.asm, at XP SP3's addresses. Byte sequences are XP SP2/SP3's (NT-FACTS §8.4, §11).
 
 section .text
-
-global KiFastSystemCall
-KiFastSystemCall:
-    mov edx, esp              ; EDX = user ESP: [edx] = return into the stub, [edx+8] = first argument |zh| EDX = 用户态 ESP：[edx] = 返回桩函数的地址，[edx+8] = 第一个参数
-    sysenter                  ; -> nt!KiFastCallEntry |zh| -> nt!KiFastCallEntry（进入内核）
-global KiFastSystemCallRet
-KiFastSystemCallRet:
-    ret                       ; SharedUserData.SystemCallReturn points here; SYSEXIT lands on this ret |zh| SharedUserData.SystemCallReturn 指向这里；SYSEXIT 回到这条 ret
-
-global KiIntSystemCall
-KiIntSystemCall:
-    lea edx, [esp+8]          ; EDX = the first argument |zh| EDX = 第一个参数
-    int 0x2e                  ; -> nt!KiSystemService |zh| -> nt!KiSystemService（进入内核）
-    ret
-
-global KiUserApcDispatcher
-KiUserApcDispatcher:
-    lea edi, [esp+0x10]       ; EDI = &CONTEXT saved by KiInitializeUserApc |zh| EDI = KiInitializeUserApc 保存的 CONTEXT 的地址
-    pop eax                   ; EAX = NormalRoutine |zh| EAX = NormalRoutine
-    call eax                  ; NormalRoutine(NormalContext, SystemArgument1, SystemArgument2), stdcall |zh| NormalRoutine(NormalContext, SystemArgument1, SystemArgument2)，stdcall
-    push 1                    ; TestAlert = TRUE |zh| TestAlert = TRUE
-    push edi                  ; Context |zh| Context（CONTEXT 指针）
-    call ZwContinue           ; resume the interrupted context; does not return |zh| 恢复被中断的上下文；不返回
-    nop
 
 ; The first instruction of the process in user mode. The kernel's exit path lands here with EAX = the image's
 ; entry point and EBX = the PEB, as XP's initial thread context hands them to the start thunk (Vista names this
@@ -52,41 +30,6 @@ ExceptionContinueSearch         equ 1
 ExceptionNestedException        equ 2
 CONTEXT_FULL_FLAGS              equ 0x10007   ; CONTEXT_FULL (CONTROL | INTEGER | SEGMENTS) |zh| CONTEXT_FULL（CONTROL | INTEGER | SEGMENTS）
 
-; KiUserExceptionDispatcher - entered from the kernel (KiDispatchException edited the trap frame) with
-; [ESP] = ExceptionRecord*, [ESP+4] = Context*, both on this stack (XP SP3 byte sequence: 8B 4C 24 04
-; 8B 1C 24 51 53 E8 ...). Never returns: the CONTEXT is resumed, or the exception raised a second time.
-global KiUserExceptionDispatcher
-KiUserExceptionDispatcher:
-    mov ecx, [esp+4]          ; ECX = ContextRecord |zh| ECX = ContextRecord
-    mov ebx, [esp]            ; EBX = ExceptionRecord |zh| EBX = ExceptionRecord
-    push ecx                  ; Context |zh| Context（CONTEXT 指针）
-    push ebx                  ; ExceptionRecord |zh| ExceptionRecord（异常记录）
-    call RtlDispatchException ; walk the fs:[0] chain; AL = handled |zh| 遍历 fs:[0] 异常链；AL = 是否已处理
-    or al, al                 ; a handler said ExceptionContinueExecution? |zh| 有处理程序返回 ExceptionContinueExecution 吗？
-    jz .raise                 ; no: second chance |zh| 否：第二次机会
-    pop ebx                   ; EBX = ExceptionRecord (the two dispatcher arguments are dropped) |zh| EBX = ExceptionRecord（丢弃分发器的两个参数）
-    pop ecx                   ; ECX = ContextRecord |zh| ECX = ContextRecord
-    push 0                    ; TestAlert = FALSE |zh| TestAlert = FALSE
-    push ecx                  ; Context (possibly edited by the handler) |zh| Context（可能已被处理程序修改）
-    call ZwContinue           ; resume the context; returns only on failure |zh| 恢复上下文；只在失败时返回
-    jmp .nested               ; ZwContinue failed: raise its status |zh| ZwContinue 失败：以其状态引发异常
-.raise:
-    pop ebx                   ; EBX = ExceptionRecord |zh| EBX = ExceptionRecord
-    pop ecx                   ; ECX = ContextRecord |zh| ECX = ContextRecord
-    push 0                    ; FirstChance = FALSE: the kernel's second chance |zh| FirstChance = FALSE：内核的第二次机会
-    push ecx                  ; Context |zh| Context（CONTEXT 指针）
-    push ebx                  ; ExceptionRecord |zh| ExceptionRecord（异常记录）
-    call ZwRaiseException     ; with no debugger the process ends; returns only on failure |zh| 没有调试器时进程结束；只在失败时返回
-.nested:
-    sub esp, EXCEPTION_RECORD_size ; a nested record for the failure status |zh| 为失败状态建立嵌套的异常记录
-    mov [esp + EXCEPTION_RECORD.ExceptionCode], eax ; ExceptionCode = the status ZwContinue/ZwRaiseException returned |zh| ExceptionCode = ZwContinue/ZwRaiseException 返回的状态
-    mov dword [esp + EXCEPTION_RECORD.ExceptionFlags], EXCEPTION_NONCONTINUABLE ; ExceptionFlags = NONCONTINUABLE |zh| ExceptionFlags = NONCONTINUABLE（不可继续）
-    mov [esp + EXCEPTION_RECORD.ExceptionRecord], ebx ; ExceptionRecord = the original record |zh| ExceptionRecord = 原来的异常记录
-    mov dword [esp + EXCEPTION_RECORD.NumberParameters], 0 ; NumberParameters = 0 |zh| NumberParameters = 0
-    push esp                  ; ExceptionRecord |zh| ExceptionRecord（异常记录）
-    call RtlRaiseException    ; does not return |zh| 不返回
-    int3                      ; never reached |zh| 永远不会执行到
-
 ; RtlDispatchException(ExceptionRecord, ContextRecord) -> BOOLEAN (AL), stdcall. Walks the SEH chain from
 ; TEB.NtTib.ExceptionList (fs:[0]) to EXCEPTION_CHAIN_END, as XP's rtl/i386/exdsptch.c does, without the
 ; vectored handlers and the SafeSEH image check (neither exists in ntgate). Each registration record must lie
@@ -107,7 +50,7 @@ RtlDispatchException:
     mov [ebp-0x0C], eax       ; HighLimit = TEB.NtTib.StackBase (RtlpGetStackLimits) |zh| HighLimit = TEB.NtTib.StackBase（RtlpGetStackLimits）
     mov eax, [fs:TEB.NtTib.StackLimit]; EAX = TEB.NtTib.StackLimit |zh| EAX = TEB.NtTib.StackLimit
     mov [ebp-0x10], eax       ; LowLimit = TEB.NtTib.StackLimit |zh| LowLimit = TEB.NtTib.StackLimit
-    mov ebx, [fs:TEB.NtTib.ExceptionList] ; EBX = RegistrationPointer = the chain head (RtlpGetRegistrationHead) |zh| EBX = RegistrationPointer = 异常链头（RtlpGetRegistrationHead）
+    mov ebx, [fs:TEB.NtTib.ExceptionList]               ; TEB.NtTib.ExceptionList: EBX = RegistrationPointer = the chain head (RtlpGetRegistrationHead) |zh| TEB.NtTib.ExceptionList：EBX = RegistrationPointer = 异常链头（RtlpGetRegistrationHead）
 .next:
     cmp ebx, EXCEPTION_CHAIN_END ; end of the chain? |zh| 到异常链末尾了吗？
     je .notHandled            ; nobody handled it |zh| 没有人处理它
@@ -209,7 +152,7 @@ RtlpExecuteHandler2:
     mov ebp, esp              ; [EBP+8] ExceptionRecord .. [EBP+18h] ExceptionRoutine |zh| [EBP+8] ExceptionRecord .. [EBP+18h] ExceptionRoutine
     push dword [ebp+0x0C]     ; protecting frame: EstablisherFrame of the handler being run |zh| 保护帧：正在运行的处理程序的建立者帧
     push edx                  ; protecting frame: Handler |zh| 保护帧：Handler
-    push dword [fs:TEB.NtTib.ExceptionList] ; protecting frame: Next = the current chain head |zh| 保护帧：Next = 当前的异常链头
+    push dword [fs:TEB.NtTib.ExceptionList]             ; TEB.NtTib.ExceptionList: protecting frame: Next = the current chain head |zh| TEB.NtTib.ExceptionList：保护帧：Next = 当前的异常链头
     mov [fs:TEB.NtTib.ExceptionList], esp ; TEB.NtTib.ExceptionList = the protecting frame |zh| TEB.NtTib.ExceptionList = 保护帧
     push dword [ebp+0x14]     ; DispatcherContext |zh| DispatcherContext
     push dword [ebp+0x10]     ; ContextRecord |zh| ContextRecord
@@ -217,7 +160,7 @@ RtlpExecuteHandler2:
     push dword [ebp+8]        ; ExceptionRecord |zh| ExceptionRecord（异常记录）
     mov ecx, [ebp+0x18]       ; ECX = ExceptionRoutine |zh| ECX = ExceptionRoutine
     call ecx                  ; EAX = EXCEPTION_DISPOSITION |zh| EAX = EXCEPTION_DISPOSITION
-    mov esp, [fs:TEB.NtTib.ExceptionList] ; ESP = the protecting frame (whatever the handler popped) |zh| ESP = 保护帧（无论处理程序弹出了什么）
+    mov esp, [fs:TEB.NtTib.ExceptionList]               ; TEB.NtTib.ExceptionList: ESP = the protecting frame (whatever the handler popped) |zh| TEB.NtTib.ExceptionList：ESP = 保护帧（无论处理程序弹出了什么）
     pop dword [fs:TEB.NtTib.ExceptionList] ; TEB.NtTib.ExceptionList = Next: frame removed |zh| TEB.NtTib.ExceptionList = Next：移除保护帧
     mov esp, ebp              ; drop the frame |zh| 丢弃该帧
     pop ebp                   ; restore EBP |zh| 恢复 EBP

@@ -66,24 +66,24 @@ IopInvalidDeviceRequest:
 
 ; KIRQL KeGetCurrentIrql(VOID)
 KeGetCurrentIrql:
-        movzx   eax, byte [fs:KPCR.Irql]
+        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql |zh| EAX = KPCR.Irql
         ret
 
 ; KIRQL KeRaiseIrqlToDpcLevel(VOID)
 KeRaiseIrqlToDpcLevel:
-        movzx   eax, byte [fs:KPCR.Irql]
+        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql |zh| EAX = KPCR.Irql
         mov     byte [fs:KPCR.Irql], DISPATCH_LEVEL     ; KPCR.Irql = DISPATCH_LEVEL |zh| KPCR.Irql = DISPATCH_LEVEL
         ret
 
 ; KIRQL KeRaiseIrqlToSynchLevel(VOID): SYNCH_LEVEL is DISPATCH_LEVEL on a uniprocessor.
 KeRaiseIrqlToSynchLevel:
-        movzx   eax, byte [fs:KPCR.Irql]
+        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql |zh| EAX = KPCR.Irql
         mov     byte [fs:KPCR.Irql], DISPATCH_LEVEL     ; KPCR.Irql = SYNCH_LEVEL (= DISPATCH_LEVEL, UP) |zh| KPCR.Irql = SYNCH_LEVEL（单处理器上 = DISPATCH_LEVEL）
         ret
 
 ; KIRQL FASTCALL KfAcquireSpinLock(PKSPIN_LOCK SpinLock = ECX)
 KfAcquireSpinLock:
-        movzx   eax, byte [fs:KPCR.Irql]
+        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql |zh| EAX = KPCR.Irql
         mov     byte [fs:KPCR.Irql], DISPATCH_LEVEL     ; KPCR.Irql = DISPATCH_LEVEL (UP: the lock word is not touched) |zh| KPCR.Irql = DISPATCH_LEVEL（单处理器：不碰锁字）
         ret
 
@@ -151,25 +151,25 @@ InterlockedCompareExchange:
 ; PETHREAD PsGetCurrentThread(VOID) (KeGetCurrentThread is the same on x86)
 PsGetCurrentThread:
 KeGetCurrentThread:
-        mov     eax, [fs:KPCR.PrcbData.CurrentThread]
+        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread |zh| EAX = KPCR.PrcbData.CurrentThread（当前线程）
         ret
 
 ; PEPROCESS IoGetCurrentProcess(VOID) / PsGetCurrentProcess(VOID)
 IoGetCurrentProcess:
 PsGetCurrentProcess:
-        mov     eax, [fs:KPCR.PrcbData.CurrentThread]
-        mov     eax, [eax + KTHREAD.ApcState.Process]   ; the process whose address space is current |zh| 当前地址空间所属的进程
+        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread |zh| EAX = KPCR.PrcbData.CurrentThread（当前线程）
+        mov     eax, [eax + KTHREAD.ApcState.Process]   ; EAX = KTHREAD.ApcState.Process (the process whose address space is current) |zh| EAX = KTHREAD.ApcState.Process（当前地址空间所属的进程）
         ret
 
 ; HANDLE PsGetCurrentProcessId(VOID)
 PsGetCurrentProcessId:
-        mov     eax, [fs:KPCR.PrcbData.CurrentThread]
+        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread |zh| EAX = KPCR.PrcbData.CurrentThread（当前线程）
         mov     eax, [eax + ETHREAD.Cid.UniqueProcess]
         ret
 
 ; HANDLE PsGetCurrentThreadId(VOID)
 PsGetCurrentThreadId:
-        mov     eax, [fs:KPCR.PrcbData.CurrentThread]
+        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread |zh| EAX = KPCR.PrcbData.CurrentThread（当前线程）
         mov     eax, [eax + ETHREAD.Cid.UniqueThread]
         ret
 
