@@ -247,9 +247,9 @@ public final class NtSystem {
     private static String bootSource(Options o) {
         return "\nsection .text\nglobal KiSystemStartup\nKiSystemStartup:\n"
                 + (o.int2e ? "    ; --int2e: no fast system calls, so returns stay on IRETD\n"
-                           : "    call KiEnableFastSyscallReturn    ; SEP present: services return through SYSEXIT\n")
-                + (o.drivers.isEmpty() ? "" : "    call IopInitializeDrivers    ; DriverEntry of each --driver, at PASSIVE_LEVEL\n")
-                + "    jmp KiStartUserThread    ; EBP = the first trap frame\n"
+                           : "    call KiEnableFastSyscallReturn    ; SEP present: services return through SYSEXIT |zh| 有 SEP：服务经 SYSEXIT 返回\n")
+                + (o.drivers.isEmpty() ? "" : "    call IopInitializeDrivers    ; DriverEntry of each --driver, at PASSIVE_LEVEL |zh| 在 PASSIVE_LEVEL 调用每个 --driver 的 DriverEntry\n")
+                + "    jmp KiStartUserThread    ; EBP = the first trap frame |zh| EBP = 第一个陷阱帧\n"
                 + "    align 4096    ; .data starts on a page of its own: every code page is read-only\n";
     }
 
