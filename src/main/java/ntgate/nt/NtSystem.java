@@ -38,8 +38,14 @@ import java.util.regex.Pattern;
  * and the thread's kernel stack with its first trap frame, from which the kernel's exit path enters user mode.
  */
 public final class NtSystem {
-    /** Guest physical memory. */
-    public static final int PHYSICAL_SIZE = 64 << 20;
+    /**
+     * Guest physical memory unless {@code --memory} says otherwise: 512 MiB, what a typical XP SP3 machine of 2008
+     * had (XP's own minimum was 64 MiB, 128 MiB recommended; the netbooks that shipped XP SP3 had 512 MiB to
+     * 1 GiB). RAM is allocated lazily ({@link PhysicalMemory}), so the size costs nothing until touched.
+     */
+    public static final int DEFAULT_MEMORY = 512 << 20;
+    /** The smallest RAM ntgate boots in: the kernel, ntdll, stacks and page tables need about 4 MiB. */
+    public static final int MIN_MEMORY = 16 << 20;
     public static final int GDT_BASE = 0x8003F000, GDT_LIMIT = 0x3FF;
     public static final int IDT_BASE = 0x8003F400, IDT_LIMIT = 0x7FF;
     /** KTHREAD.InitialStack of the one thread; the stack is KERNEL_STACK_SIZE below, with an unmapped guard page. */
@@ -86,6 +92,8 @@ public final class NtSystem {
         public InputStream stdin = InputStream.nullInputStream();
         /** Load the program image here instead of its preferred base (forces base relocation); null = preferred. */
         public Integer imageBase;
+        /** Guest RAM in bytes (a multiple of 4 KiB between MIN_MEMORY and PhysicalMemory.MAX_SIZE). */
+        public int memory = DEFAULT_MEMORY;
     }
 
     /** The program could not be built: one line per error, ready for the user. */
@@ -116,9 +124,14 @@ public final class NtSystem {
 
     private NtSystem(String programSource, ProgramImage.Source source, String fileName, Options options) throws LoadError {
         this.options = options;
-        PhysicalMemory phys = new PhysicalMemory(PHYSICAL_SIZE);
+        if (options.memory < MIN_MEMORY || options.memory > PhysicalMemory.MAX_SIZE || (options.memory & 0xFFF) != 0) {
+            throw new LoadError(String.format(Locale.ROOT, "--memory %d MiB: the guest RAM must be between %d and %d MiB",
+                    options.memory >>> 20, MIN_MEMORY >>> 20, PhysicalMemory.MAX_SIZE >>> 20));
+        }
+        PhysicalMemory phys = new PhysicalMemory(options.memory);
         this.cpu = new Cpu(phys);
         this.pages = new PageTables(phys, 0x00100000);
+        cpu.mmu.setNotPresentHandler((linear, pte) -> pages.demandZero(linear));
         this.mem = new GuestMemory(cpu);
         this.k = new Kernel(this);
         k.registerHostRoutines(hostCalls);
@@ -181,7 +194,13 @@ public final class NtSystem {
             return true;
         };
         this.image = source.load(java.util.Collections.unmodifiableMap(exports), free);
-        build();
+        try {
+            build();
+        } catch (PageTables.Exhausted e) {
+            throw new LoadError(String.format(Locale.ROOT, "%s: %d MiB of guest RAM (--memory) is not enough to load the program",
+                    fileName, options.memory >>> 20));
+        }
+        k.commitLimit = Math.max(0, pages.freePages() - Kernel.PAGE_TABLE_RESERVE);
     }
 
     /** The assembled program as an image: every section writable (the .asm program is its own loader). */
