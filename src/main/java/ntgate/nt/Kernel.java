@@ -321,7 +321,7 @@ public final class Kernel {
         }
     }
 
-    void flushConsole() {
+    public void flushConsole() {
         try {
             sys.options.stdout.flush();
             sys.options.stderr.flush();
