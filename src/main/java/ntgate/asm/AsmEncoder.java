@@ -25,6 +25,11 @@ import java.util.Set;
  *   <li>Then table order: for register-to-register forms the {@code Ev,Gv} row ({@code 01}, {@code 89})
  *       comes before {@code Gv,Ev}, as NASM emits; the aliases {@code 82 /digit}, {@code F6 /1},
  *       {@code F7 /1} and {@code SAL /6} never win.</li>
+ *   <li>With {@link AsmOptions#masm()} (the kernel and ntdll sources), a register-to-register form takes the
+ *       {@code Gv,Ev} row ({@code 03}, {@code 2B}, {@code 8B}, {@code 33}, {@code 3B}) as MASM emits, so
+ *       {@code sub esp,ecx} is {@code 2B E1} as in XP's KiFastCallEntry (NT-FACTS §15); and a segment load from a
+ *       16-bit register carries the operand-size prefix ({@code mov fs,bx} is {@code 66 8E E3}, NASM {@code 8E E3};
+ *       {@code mov fs,ebx} stays {@code 8E E3}).</li>
  *   <li>{@code xchg} and {@code test} are commutative; for {@code xchg reg,reg} NASM puts the first operand
  *       in ModRM.reg, for {@code test} in ModRM.rm.</li>
  * </ol>
@@ -337,7 +342,7 @@ final class AsmEncoder {
             for (String c : codes) if (c.startsWith("X") || c.startsWith("Y")) implicit = true;
             int written = implicit ? 0 : codes.length;
             if (written != ops.size()) continue;
-            boolean dep = osDependent(row, st.windbg());
+            boolean dep = osDependent(row, st.windbg()) || (st.masm() && RV_MW_WINDBG.contains(row.opName()));
             int[] sizes = form.opsize != 0 ? new int[] {form.opsize} : dep ? new int[] {bits, bits == 32 ? 16 : 32} : new int[] {o != 0 ? o : bits};
             for (int os : sizes) {
                 if (o != 0 && os != o) continue;
@@ -352,6 +357,7 @@ final class AsmEncoder {
                     tr.digit = digit;
                     tr.writtenOs = o;
                     tr.windbg = st.windbg();
+                    tr.masm = st.masm();
                     tr.fixedPrefixes = (rep != 0 ? 1 : 0) + (lock ? 1 : 0) + (segWord != null ? 1 : 0);
                     tr.hasNear = hasNear;
                     Cand c = tr.run();
@@ -365,6 +371,9 @@ final class AsmEncoder {
                     c.osPenalty = os == bits ? 0 : 1;
                     // NASM puts xchg's first operand in ModRM.reg; the disassembler reads Ev,Gv, first in ModRM.rm.
                     c.swapPenalty = mn.equals("xchg") && !st.windbg() ? 1 - swap : swap;
+                    // MASM writes op reg,reg with the r, r/m opcode (2B E1 sub esp,ecx), NASM with r/m, r (29 CC).
+                    c.masmPenalty = st.masm() && codes.length == 2 && codes[0].startsWith("E") && codes[1].startsWith("G")
+                            && ordered.get(0) instanceof R && ordered.get(1) instanceof R ? 1 : 0;
                     all.add(c);
                 }
             }
@@ -561,7 +570,7 @@ final class AsmEncoder {
         OpcodeTable.Row row;
         byte[] body;
         int os, asize;
-        int osPenalty, swapPenalty;
+        int osPenalty, swapPenalty, masmPenalty;
         int memSize;
         boolean memDest;
         boolean ibs;
@@ -573,6 +582,7 @@ final class AsmEncoder {
             if (body.length != o.body.length) return body.length < o.body.length;
             if (ibs != o.ibs) return ibs;   // NASM: 66 83 /0 ib before 66 05 iw for "add ax, -1"
             if (swapPenalty != o.swapPenalty) return swapPenalty < o.swapPenalty;
+            if (masmPenalty != o.masmPenalty) return masmPenalty < o.masmPenalty;
             return row.index() < o.row.index();
         }
     }
@@ -598,6 +608,8 @@ final class AsmEncoder {
         int digit = -1;
         /** The WinDbg dialect: {@code ds:} on an address without registers is no prefix, fword/dword sizes far. */
         boolean windbg;
+        /** MASM's choices: MOV Sw,Ew and LAR/LSL take Rv/Mw as in the WinDbg dialect ({@code mov fs,bx} is 66 8E E3). */
+        boolean masm;
 
         Try(OpcodeTable.Row row, String[] codes, List<Opnd> ops, Map<Integer, Addr> addrs, int os, int bits,
             int forcedAsize, long address, long[] sticky) {
@@ -617,7 +629,7 @@ final class AsmEncoder {
             c.row = row;
             c.ibs = java.util.Arrays.asList(codes).contains("Ibs");
             c.os = os;
-            boolean rvmw = (windbg ? RV_MW_WINDBG : RV_MW).contains(row.opName());
+            boolean rvmw = (windbg || masm ? RV_MW_WINDBG : RV_MW).contains(row.opName());
             int regField = digit >= 0 ? digit : row.modrmDigit() >= 0 && row.modrmDigit() < 8 ? row.modrmDigit() : 0;
             Opnd rm = null;
             int rmIdx = -1;

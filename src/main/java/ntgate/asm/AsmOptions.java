@@ -17,8 +17,11 @@ import java.util.OptionalLong;
  * @param windbg       also accept the disassembler's WinDbg dialect (see {@link Assembler}): bare numbers are
  *                     hexadecimal, {@code dword ptr}, {@code ds:[abs]} without a prefix, {@code sal} as the
  *                     /6 row
+ * @param masm         MASM's encoding choices where MASM and NASM differ (see {@link AsmEncoder}): the kernel and
+ *                     ntdll sources are assembled so, so that their bytes are XP's; NASM's stay the default
  */
-public record AsmOptions(long base, int bits, Resolver resolver, int sectionAlign, int maxErrors, boolean windbg) {
+public record AsmOptions(long base, int bits, Resolver resolver, int sectionAlign, int maxErrors, boolean windbg,
+                         boolean masm) {
 
     /** Values for names the source leaves undefined (an empty result: not known either). */
     @FunctionalInterface
@@ -37,31 +40,39 @@ public record AsmOptions(long base, int bits, Resolver resolver, int sectionAlig
 
     /** 32-bit code at 0, no resolver, sections aligned to 4, up to 100 errors. */
     public static AsmOptions defaults() {
-        return new AsmOptions(0, 32, Resolver.NONE, 4, 100, false);
+        return new AsmOptions(0, 32, Resolver.NONE, 4, 100, false, false);
     }
 
     public AsmOptions withBase(long newBase) {
-        return new AsmOptions(newBase, bits, resolver, sectionAlign, maxErrors, windbg);
+        return new AsmOptions(newBase, bits, resolver, sectionAlign, maxErrors, windbg, masm);
     }
 
     public AsmOptions withBits(int newBits) {
-        return new AsmOptions(base, newBits, resolver, sectionAlign, maxErrors, windbg);
+        return new AsmOptions(base, newBits, resolver, sectionAlign, maxErrors, windbg, masm);
     }
 
     public AsmOptions withResolver(Resolver r) {
-        return new AsmOptions(base, bits, r, sectionAlign, maxErrors, windbg);
+        return new AsmOptions(base, bits, r, sectionAlign, maxErrors, windbg, masm);
     }
 
     public AsmOptions withSectionAlign(int align) {
-        return new AsmOptions(base, bits, resolver, align, maxErrors, windbg);
+        return new AsmOptions(base, bits, resolver, align, maxErrors, windbg, masm);
     }
 
     public AsmOptions withMaxErrors(int max) {
-        return new AsmOptions(base, bits, resolver, sectionAlign, max, windbg);
+        return new AsmOptions(base, bits, resolver, sectionAlign, max, windbg, masm);
     }
 
     /** Reads the disassembler's WinDbg dialect as well as NASM's (see {@link Assembler}). */
     public AsmOptions withWindbg(boolean on) {
-        return new AsmOptions(base, bits, resolver, sectionAlign, maxErrors, on);
+        return new AsmOptions(base, bits, resolver, sectionAlign, maxErrors, on, masm);
+    }
+
+    /**
+     * MASM's encoding choices (XP's kernel and ntdll were built with MASM and MSVC): {@code op reg,reg} takes the
+     * {@code r, r/m} opcode ({@code 2B E1} for {@code sub esp,ecx}, NASM {@code 29 CC}).
+     */
+    public AsmOptions withMasm(boolean on) {
+        return new AsmOptions(base, bits, resolver, sectionAlign, maxErrors, windbg, on);
     }
 }

@@ -42,13 +42,15 @@ final class AsmParser {
 
     private final String file;
     private final boolean windbg;
+    private final boolean masm;
     private int bits;
     private String scope = "";
     private int lineNo;
     private int insnCount;
     private boolean emittedAnything;
 
-    AsmParser(String file, int bits, boolean windbg) {
+    AsmParser(String file, int bits, boolean windbg, boolean masm) {
+        this.masm = masm;
         this.file = file;
         this.bits = bits;
         this.windbg = windbg;
@@ -242,7 +244,7 @@ final class AsmParser {
             if (t.atEnd()) {
                 if (AsmRegister.lookup(name) != null) throw new AsmFail(head.col(), "expected an instruction after segment prefix '" + name + "'");
                 // A prefix alone on a line is emitted as that prefix byte.
-                statements.add(new AsmStatement.Insn(src(text, comment), List.copyOf(prefixes), "", head.col(), List.of(), bits, times, timesCol, insnCount++, windbg, row));
+                statements.add(new AsmStatement.Insn(src(text, comment), List.copyOf(prefixes), "", head.col(), List.of(), bits, times, timesCol, insnCount++, windbg, row, masm));
                 emittedAnything = true;
                 return;
             }
@@ -268,7 +270,7 @@ final class AsmParser {
         }
         endOfLine(t);
         // Compact immutable lists: a million-line program keeps a million of these.
-        statements.add(new AsmStatement.Insn(src(text, comment), List.copyOf(prefixes), name.intern(), head.col(), List.copyOf(ops), bits, times, timesCol, insnCount++, windbg, row));
+        statements.add(new AsmStatement.Insn(src(text, comment), List.copyOf(prefixes), name.intern(), head.col(), List.copyOf(ops), bits, times, timesCol, insnCount++, windbg, row, masm));
         emittedAnything = true;
     }
 

@@ -31,9 +31,10 @@ sealed interface AsmStatement {
      * @param times    repeat count ({@code times N insn}), or null
      * @param windbg   the source is read in the WinDbg dialect ({@link AsmOptions#windbg()})
      * @param row      the Op name of the row a {@code {ROW}} pseudo-prefix demands, or null
+     * @param masm     MASM's encoding choices ({@link AsmOptions#masm()})
      */
     record Insn(Src src, List<String> prefixes, String mnemonic, int col, List<AsmOperand> operands, int bits,
-                AsmExpr times, int timesCol, int id, boolean windbg, String row) implements AsmStatement {}
+                AsmExpr times, int timesCol, int id, boolean windbg, String row, boolean masm) implements AsmStatement {}
 
     /** One item of a data directive: an expression, or a string (bytes). */
     record DataItem(AsmExpr expr, byte[] string, int col) {}

@@ -119,7 +119,7 @@ public final class Assembler {
     private Assembler(String source, String file, AsmOptions opts) {
         this.opts = opts;
         this.file = file;
-        this.parser = new AsmParser(file, opts.bits(), opts.windbg());
+        this.parser = new AsmParser(file, opts.bits(), opts.windbg(), opts.masm());
         parser.parse(source);
         this.statements = parser.statements;
         this.sticky = new long[statements.size()];

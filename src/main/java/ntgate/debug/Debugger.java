@@ -676,18 +676,8 @@ public final class Debugger implements CpuHooks, Expr.Context {
 
     @Override
     public Long symbol(String module, String name) {
-        if (module == null) {
-            for (String m : new String[] {"nt", "ntdll", programModule()}) {
-                Long v = symbol(m, name);
-                if (v != null) return v;
-            }
-            return null;
-        }
-        String m = module.toLowerCase(Locale.ROOT);
-        if (m.equals("nt") || m.equals("ntoskrnl") || m.equals("ntkrnlpa")) return sys.kernel.symbols().get(name);
-        if (m.equals("ntdll")) return sys.ntdll.symbols().get(name);
-        if (m.equals("program") || m.equals(programModule().toLowerCase(Locale.ROOT))) return sys.image.symbols().get(name);
-        return null;
+        if (module != null && module.equalsIgnoreCase("program")) module = programModule();
+        return sys.modules.symbol(module, name);
     }
 
     private String programModule() {

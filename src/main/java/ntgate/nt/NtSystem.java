@@ -81,6 +81,8 @@ public final class NtSystem {
     public final Options options;
     /** The kernel objects, handles, APC queue and process state that host routines keep. */
     public final Kernel k;
+    /** The loaded modules (nt, ntdll, the program, and what loaders add): read by the debugger and tracers. */
+    public final ModuleList modules = new ModuleList();
 
     /** How the machine is built and run. */
     public static final class Options {
@@ -194,6 +196,13 @@ public final class NtSystem {
             return true;
         };
         this.image = source.load(java.util.Collections.unmodifiableMap(exports), free);
+        registerModule("nt", "ntkrnlpa.exe", kernel, true);
+        modules.interior("nt", NT_INTERIOR_LABELS);
+        registerModule("ntdll", "ntdll.dll", ntdll, false);
+        String pname = image.name();
+        int pdot = pname.lastIndexOf('.');
+        modules.add(pdot > 0 ? pname.substring(0, pdot) : pname, pdot > 0 ? pname : pname + ".exe", image.base(),
+                image.memory().length, false, image.symbols());
         try {
             build();
         } catch (PageTables.Exhausted e) {
@@ -201,6 +210,12 @@ public final class NtSystem {
                     fileName, options.memory >>> 20));
         }
         k.commitLimit = Math.max(0, pages.freePages() - Kernel.PAGE_TABLE_RESERVE);
+    }
+
+    private void registerModule(String name, String file, AsmResult r, boolean kernelMode) {
+        long hi = r.base();
+        for (AsmSection sec : r.sections()) hi = Math.max(hi, sec.end());
+        modules.add(name, file, (int) r.base(), (int) (hi - r.base()), kernelMode, r.symbols());
     }
 
     /** The assembled program as an image: every section writable (the .asm program is its own loader). */
@@ -248,8 +263,9 @@ public final class NtSystem {
     }
 
     private static AsmResult assembleSystem(String source, String file, int base, AsmOptions.Resolver r) {
+        // MASM's encodings: XP's kernel and ntdll were built with MASM/MSVC, so their bytes are XP's (2B E1 sub esp,ecx).
         AsmResult res = Assembler.assemble(source, file,
-                AsmOptions.defaults().withBase(Integer.toUnsignedLong(base)).withResolver(r));
+                AsmOptions.defaults().withBase(Integer.toUnsignedLong(base)).withResolver(r).withMasm(true));
         if (!res.ok()) {
             StringBuilder sb = new StringBuilder("ntgate's own " + file + " does not assemble:");
             res.errors().stream().limit(20).forEach(e -> sb.append("\n  ").append(e));
@@ -402,7 +418,15 @@ public final class NtSystem {
             for (AsmSection s : r.sections()) {
                 if (s.nobits()) continue;
                 byte[] b = s.bytes();
-                for (int i = 0; i < b.length; i++) writePhysical((int) s.address() + i, b[i]);
+                // A page at a time: the kernel image is some 0x80000 bytes (the gate sits at XP's RVA 0x6A520).
+                for (int i = 0; i < b.length; ) {
+                    int va = (int) s.address() + i;
+                    int n = Math.min(b.length - i, 0x1000 - (va & 0xFFF));
+                    long pa = pages.translate(va);
+                    if (pa < 0) throw new IllegalStateException(String.format("boot: 0x%08X is not mapped", va));
+                    cpu.hostWrite(pa, b, i, n);
+                    i += n;
+                }
             }
         }
     }
@@ -685,42 +709,18 @@ public final class NtSystem {
         }
     }
 
-    private java.util.TreeMap<Long, String> symbolIndex;
-    private java.util.TreeMap<Long, Long> imageEnds;
+    /**
+     * Labels inside nt's gate routines that XP's public symbols do not have (the seed listing shows them as
+     * loc_xxxxxx): an address there is named after the routine, as WinDbg names it on XP
+     * ({@code nt!KiFastCallEntry+0xfc}, not {@code nt!kss60}). The labels still resolve in expressions.
+     */
+    static final Set<String> NT_INTERIOR_LABELS = Set.of("Dr_FastCallDrReturn", "Dr_kss_t", "KiSystemServiceRepeat",
+            "KiSystemServiceAccessTeb", "Kss40", "KiSystemServiceCopyArguments", "kss60", "kss61", "kss70", "kss80",
+            "Kfsc90", "Kfsc91");
 
-    /** {@code nt!KiServiceExit+0x2c}: the nearest symbol at or below an address inside one of the images. */
+    /** {@code nt!KiServiceExit+0x2c}: the nearest symbol at or below an address inside one of the modules. */
     public java.util.Optional<String> symbolAt(int address) {
-        if (symbolIndex == null) {
-            symbolIndex = new java.util.TreeMap<>();
-            imageEnds = new java.util.TreeMap<>();
-            for (Map.Entry<String, AsmResult> e : images().entrySet()) {
-                AsmResult r = e.getValue();
-                long hi = r.base();
-                for (AsmSection sec : r.sections()) hi = Math.max(hi, sec.end());
-                indexSymbols(e.getKey(), r.base(), hi, r.symbols());
-            }
-            String module = image.name();
-            int dot = module.lastIndexOf('.');
-            if (dot > 0) module = module.substring(0, dot);
-            indexSymbols(module, Integer.toUnsignedLong(image.base()), image.end(), image.symbols());
-        }
-        long a = Integer.toUnsignedLong(address);
-        Map.Entry<Long, Long> img = imageEnds.floorEntry(a);
-        if (img == null || a >= img.getValue()) return java.util.Optional.empty();
-        Map.Entry<Long, String> e = symbolIndex.floorEntry(a);
-        if (e == null || e.getKey() < img.getKey()) return java.util.Optional.empty();
-        long off = a - e.getKey();
-        return java.util.Optional.of(off == 0 ? e.getValue() : e.getValue() + String.format(Locale.ROOT, "+0x%x", off));
-    }
-
-    private void indexSymbols(String module, long lo, long hi, Map<String, Long> symbols) {
-        imageEnds.put(lo, hi);
-        for (Map.Entry<String, Long> sym : symbols.entrySet()) {
-            String n = sym.getKey();
-            long v = sym.getValue();
-            if (n.indexOf('.') >= 0 || v < lo || v >= hi) continue;   // locals, equ constants
-            symbolIndex.merge(v, module + "!" + n, (a, b) -> a.compareTo(b) <= 0 ? a : b);
-        }
+        return modules.symbolAt(address);
     }
 
     /** {@link #symbolAt} or the address in hex. */

@@ -48,13 +48,14 @@
 ;                            AL = BOOLEAN was-alerted. May set KTHREAD.ApcState.UserApcPending (§8.1).
 ;   HC_KeBugCheckEx          wrapper KeBugCheckEx, stdcall 5 args (BugCheckCode, P1..P4). Stops the
 ;                            machine; never returns.
-;   HC_PsConvertToGuiThread  executed inline in KiBBTUnexpectedRange, no arguments, EAX = NTSTATUS
-;                            (§4.3). Sets KTHREAD.ServiceTable to the shadow table. If it switches to a
+;   HC_PsConvertToGuiThread  wrapper PsConvertToGuiThread, called by KiBBTUnexpectedRange, no arguments,
+;                            EAX = NTSTATUS. Sets KTHREAD.ServiceTable to the shadow table. If it switches to a
 ;                            large kernel stack it relocates ESP, EBP and KTHREAD.TrapFrame by the
 ;                            stack delta (KeSwitchKernelStack); ESP then still points at the two
 ;                            dwords pushed before the hostcall.
-;   HC_KeGdiFlushUserBatch   executed inline in the dispatcher when TEB.GdiBatchCount != 0 (§4.4),
-;                            no arguments, no result; may change EAX/ECX/EDX (the caller saves them).
+;   HC_KeGdiFlushUserBatch   wrapper GdiFlushUserBatch, which the KeGdiFlushUserBatch pointer names; the
+;                            dispatcher calls it when TEB.GdiBatchCount != 0, no arguments, no result; may
+;                            change EAX/ECX/EDX (the caller saves them).
 ; ---------------------------------------------------------------------------------------------------
 ;
 ; Service calling contract (§5.3 step 10): on entry to a service routine EBP = the KTRAP_FRAME of
@@ -74,7 +75,9 @@
 ; From the generated part (service tables), resolved when the two parts are assembled together:
 ; KeServiceDescriptorTable, KeServiceDescriptorTableShadow, KiServiceTable, the service routines.
 
-global KiSystemService, KiFastCallEntry2, KiFastCallEntry, KiSystemServiceRepeat
+global KiSystemService, KiFastCallEntry2, KiFastCallEntry, KiSystemServiceRepeat, Kfsc90, Kfsc91, kss80
+global Dr_kss_a, Dr_kss_t, Dr_FastCallDrSave, Dr_FastCallDrReturn, V86ExitHelp, AbiosExitHelp, PsConvertToGuiThread
+global KeGdiFlushUserBatch, GdiFlushUserBatch, __imp_@KfRaiseIrql@4, __imp_@KfLowerIrql@4
 global KiSystemServiceAccessTeb, KiSystemServiceCopyArguments, kss60, kss61, kss70
 global KiBBTUnexpectedRange, KiServiceExit, KiSystemCallExitBranch, KiSystemCallExit
 global KiSystemCallExit2, KiServiceExit2, KiExceptionExit, KiStartUserThread, NtContinue, NtRaiseException
@@ -84,12 +87,128 @@ global KiTrap00, KiTrap01, KiTrap03, KiTrap04, KiTrap05, KiTrap06, KiTrap07, KiT
 global KiTrap0C, KiTrap0D, KiTrap0E, KiTrap10, KiTrap11, KiTrap13, KiTrapXX
 global MmUserProbeAddress, KiSystemCallExitAdjust, KiSystemCallExitAdjusted, KiFastCallCopyDoneOnce
 
+
+; Where XP SP3's ntkrnlpa.exe places the gate (RVAs from the seed listing; NT-FACTS §15).
+KI_GATE_RVA             equ 0x6A304     ; KiBBTUnexpectedRange: KiFastCallEntry (0x6A520) - 0x21C
+KI_V86_EXIT_RVA         equ 0x6AFD8     ; V86ExitHelp (the seed's loc_46AFD8)
+KI_ABIOS_EXIT_RVA       equ 0x6AFF4     ; AbiosExitHelp (the seed's loc_46AFF4)
+
 section .text
 
 ; ===================================================================================================
-; KiSystemService - int 2Eh entry (NT-FACTS §5.2). The CPU pushed [SS, ESP,] EFLAGS, CS, EIP.
-; EAX = service number, EDX = argument pointer.
+; The system-call gate at XP SP3's addresses. From KiBBTUnexpectedRange (nt+0x6A304) to the probe-failure
+; chunk (nt+0x6A7D4), and the two exit helpers at nt+0x6AFD8/0x6AFF4, every instruction sits where it sits in
+; ntkrnlpa.exe 5.1.2600.5512 (the project's seed listing: KiFastCallEntry at RVA 0x6A520, KiServiceExit at
+; +0x10E, KiSystemCallExitBranch at KiServiceExit+0xEB), with MASM's encodings. Code added to the kernel
+; goes outside this region; the `times` lines below fail the assembly if the region ever moves.
 ; ===================================================================================================
+
+        times KI_GATE_RVA - ($ - $$) db 0xCC            ; (padding up to the gate region)
+
+; KiBBTUnexpectedRange - index >= Limit (Kss_ErrorHandler). ECX = table offset, EBX = the full number,
+; EDX = argument pointer, ESI = current thread, EBP = ESP = trap frame.
+KiBBTUnexpectedRange:
+        cmp     ecx, SERVICE_TABLE_TEST                 ; a GUI (win32k) service?
+        jnz     short .limitError                       ; no: STATUS_INVALID_SYSTEM_SERVICE
+        push    edx                                     ; keep the argument pointer
+        push    ebx                                     ; and the full service number
+        call    PsConvertToGuiThread                    ; EAX = NTSTATUS; KTHREAD.ServiceTable = shadow table on success
+        or      eax, eax                                ; converted?
+        pop     eax                                     ; EAX = the full service number
+        pop     edx                                     ; EDX = the argument pointer
+        mov     ebp, esp                                ; EBP = the trap frame (it may be on a new stack)
+        mov     [esi + KTHREAD.TrapFrame], ebp          ; KTHREAD.TrapFrame = this frame
+        jz      KiSystemServiceRepeat                   ; converted: dispatch again through the shadow table
+        lea     edx, [KeServiceDescriptorTableShadow + SERVICE_TABLE_TEST] ; EDX = the win32k descriptor
+        mov     ecx, [edx + KSERVICE_TABLE_DESCRIPTOR.Limit] ; ECX = W32pServiceTable's Limit
+        mov     edx, [edx + KSERVICE_TABLE_DESCRIPTOR.Base] ; EDX = W32pServiceTable
+        lea     edx, [edx + ecx*4]                      ; EDX = the failure bytes after the table
+        and     eax, SERVICE_NUMBER_MASK                ; EAX = the index
+        add     edx, eax
+        movsx   eax, byte [edx]                         ; EAX = the failure byte, sign-extended
+        or      eax, eax
+        jle     kss70                                   ; 0 -> the service returns 0, -1 -> it returns -1
+.limitError:
+        mov     eax, STATUS_INVALID_SYSTEM_SERVICE      ; EAX = STATUS_INVALID_SYSTEM_SERVICE
+        jmp     kss70
+
+        align 4
+; Dr_kss_a - KiSystemService with KTHREAD.DebugActive set: for a user or V86 frame, save the user's DR0-3,
+; DR6, DR7 in the trap frame, clear DR7, then load the kernel's debug registers from the KPRCB.
+Dr_kss_a:
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; a V86 frame?
+        jnz     short .save
+        test    dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; a user frame?
+        jz      Dr_kss_t                                ; called from kernel mode: nothing to save
+.save:
+        mov     ebx, dr0
+        mov     ecx, dr1
+        mov     edi, dr2
+        mov     [ebp + KTRAP_FRAME.Dr0], ebx            ; KTRAP_FRAME.Dr0 = DR0
+        mov     [ebp + KTRAP_FRAME.Dr1], ecx            ; KTRAP_FRAME.Dr1 = DR1
+        mov     [ebp + KTRAP_FRAME.Dr2], edi            ; KTRAP_FRAME.Dr2 = DR2
+        mov     ebx, dr3
+        mov     ecx, dr6
+        mov     edi, dr7
+        mov     [ebp + KTRAP_FRAME.Dr3], ebx            ; KTRAP_FRAME.Dr3 = DR3
+        mov     [ebp + KTRAP_FRAME.Dr6], ecx            ; KTRAP_FRAME.Dr6 = DR6
+        xor     ebx, ebx
+        mov     [ebp + KTRAP_FRAME.Dr7], edi            ; KTRAP_FRAME.Dr7 = DR7
+        mov     dr7, ebx                                ; DR7 = 0 before the kernel's values are loaded
+        mov     edi, [fs:KPCR.Prcb]                     ; EDI = KPRCB
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr0]
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr1]
+        mov     dr0, ebx                                ; DR0 = KPRCB.ProcessorState.SpecialRegisters.KernelDr0
+        mov     dr1, ecx                                ; DR1 = KernelDr1
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr2]
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr3]
+        mov     dr2, ebx                                ; DR2 = KernelDr2
+        mov     dr3, ecx                                ; DR3 = KernelDr3
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr6]
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr7]
+        mov     dr6, ebx                                ; DR6 = KernelDr6
+        mov     dr7, ecx                                ; DR7 = KernelDr7
+        jmp     Dr_kss_t
+
+        align 4
+; Dr_FastCallDrSave - the same for KiFastCallEntry (XP's function chunk below KiFastCallEntry).
+Dr_FastCallDrSave:
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; a V86 frame?
+        jnz     short .save
+        test    dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; a user frame?
+        jz      Dr_FastCallDrReturn                     ; called from kernel mode: nothing to save
+.save:
+        mov     ebx, dr0
+        mov     ecx, dr1
+        mov     edi, dr2
+        mov     [ebp + KTRAP_FRAME.Dr0], ebx            ; KTRAP_FRAME.Dr0 = DR0
+        mov     [ebp + KTRAP_FRAME.Dr1], ecx            ; KTRAP_FRAME.Dr1 = DR1
+        mov     [ebp + KTRAP_FRAME.Dr2], edi            ; KTRAP_FRAME.Dr2 = DR2
+        mov     ebx, dr3
+        mov     ecx, dr6
+        mov     edi, dr7
+        mov     [ebp + KTRAP_FRAME.Dr3], ebx            ; KTRAP_FRAME.Dr3 = DR3
+        mov     [ebp + KTRAP_FRAME.Dr6], ecx            ; KTRAP_FRAME.Dr6 = DR6
+        xor     ebx, ebx
+        mov     [ebp + KTRAP_FRAME.Dr7], edi            ; KTRAP_FRAME.Dr7 = DR7
+        mov     dr7, ebx                                ; DR7 = 0 before the kernel's values are loaded
+        mov     edi, [fs:KPCR.Prcb]                     ; EDI = KPRCB
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr0]
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr1]
+        mov     dr0, ebx                                ; DR0 = KPRCB.ProcessorState.SpecialRegisters.KernelDr0
+        mov     dr1, ecx                                ; DR1 = KernelDr1
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr2]
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr3]
+        mov     dr2, ebx                                ; DR2 = KernelDr2
+        mov     dr3, ecx                                ; DR3 = KernelDr3
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr6]
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr7]
+        mov     dr6, ebx                                ; DR6 = KernelDr6
+        mov     dr7, ecx                                ; DR7 = KernelDr7
+        jmp     Dr_FastCallDrReturn
+
+; KiSystemService - the INT 2Eh entry. The CPU pushed [SS, ESP,] EFLAGS, CS, EIP.
+; EAX = service number, EDX = argument pointer.
 KiSystemService:
         push    0                                       ; KTRAP_FRAME.ErrCode = 0
         push    ebp                                     ; KTRAP_FRAME.Ebp = caller EBP
@@ -97,73 +216,88 @@ KiSystemService:
         push    esi                                     ; KTRAP_FRAME.Esi = caller ESI
         push    edi                                     ; KTRAP_FRAME.Edi = caller EDI
         push    fs                                      ; KTRAP_FRAME.SegFs = caller FS
-        mov     ebx, KGDT_R0_PCR                        ; FS = 30h: fs:[x] is the KPCR
-        mov     fs, bx
-        ; DS/ES are not reloaded: a bad caller DS/ES faults on the next DS access (§10.5).
+        mov     ebx, KGDT_R0_PCR
+        mov     fs, bx                                  ; FS = 30h: fs:[x] is the KPCR (DS/ES are not reloaded)
         push    dword [fs:KPCR.NtTib.ExceptionList]     ; KTRAP_FRAME.ExceptionList = KPCR.NtTib.ExceptionList
-        mov     dword [fs:KPCR.NtTib.ExceptionList], EXCEPTION_CHAIN_END ; KPCR.NtTib.ExceptionList = end of chain
+        mov     dword [fs:KPCR.NtTib.ExceptionList], EXCEPTION_CHAIN_END ; KPCR.NtTib.ExceptionList = -1 (end of chain)
         mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = current thread
         push    dword [esi + KTHREAD.PreviousMode]      ; KTRAP_FRAME.PreviousPreviousMode = KTHREAD.PreviousMode (whole dword, DS-relative on purpose)
         sub     esp, KTRAP_FRAME.PreviousPreviousMode   ; allocate KTRAP_FRAME.DbgEbp..Eax (not initialised)
-        mov     ebx, [esp + KTRAP_FRAME.SegCs]
+        mov     ebx, [esp + KTRAP_FRAME.SegCs]          ; EBX = KTRAP_FRAME.SegCs
         and     ebx, MODE_MASK                          ; new previous mode = caller CS bit 0
         mov     [esi + KTHREAD.PreviousMode], bl        ; KTHREAD.PreviousMode = caller mode
         mov     ebp, esp                                ; EBP = trap frame
-        mov     ebx, [esi + KTHREAD.TrapFrame]
+        mov     ebx, [esi + KTHREAD.TrapFrame]          ; EBX = KTHREAD.TrapFrame (the previous frame)
         mov     [ebp + KTRAP_FRAME.Edx], ebx            ; KTRAP_FRAME.Edx = previous KTHREAD.TrapFrame
         mov     [esi + KTHREAD.TrapFrame], ebp          ; KTHREAD.TrapFrame = this frame
         cld
-        mov     ebx, [ebp + KTRAP_FRAME.Ebp]
-        mov     edi, [ebp + KTRAP_FRAME.Eip]
+        mov     ebx, [ebp + KTRAP_FRAME.Ebp]            ; EBX = KTRAP_FRAME.Ebp
+        mov     edi, [ebp + KTRAP_FRAME.Eip]            ; EDI = KTRAP_FRAME.Eip
         mov     [ebp + KTRAP_FRAME.DbgArgPointer], edx  ; KTRAP_FRAME.DbgArgPointer = argument pointer
         mov     dword [ebp + KTRAP_FRAME.DbgArgMark], TRAP_FRAME_MARKER ; KTRAP_FRAME.DbgArgMark = BADB0D00h
         mov     [ebp + KTRAP_FRAME.DbgEbp], ebx         ; KTRAP_FRAME.DbgEbp = caller EBP
         mov     [ebp + KTRAP_FRAME.DbgEip], edi         ; KTRAP_FRAME.DbgEip = return EIP
-        test    byte [esi + KTHREAD.DebugActive], 0xFF
-        jz      .noDr
-        call    KiSaveDebugRegisters                    ; Dr_kss_a: save user DR0-7, load kernel DRs
-.noDr:
-        sti                                             ; XP SP3 does not clear KTRAP_FRAME.Dr7 on this path (open question 1)
+        test    byte [esi + KTHREAD.DebugActive], 0xFF  ; KTHREAD.DebugActive: is the thread being debugged?
+        jnz     Dr_kss_a                                ; yes: save the user's debug registers
+Dr_kss_t:
+        sti                                             ; interrupts on (XP SP3 does not clear KTRAP_FRAME.Dr7 on this path)
         jmp     KiSystemServiceRepeat
 
-; ===================================================================================================
 ; KiFastCallEntry2 - entered instead of KiFastCallEntry when the user single-stepped into SYSENTER
-; (KiTrap01 redirects the #DB frame here, NT-FACTS §10.4). Sets TF in the saved user EFLAGS so the
-; exit uses IRETD and the debugger sees the step after the call.
-; ===================================================================================================
+; (KiTrap01 redirects the #DB frame here). Sets TF in the saved user EFLAGS so the exit uses IRETD and
+; the debugger sees the step after the call.
 KiFastCallEntry2:
         mov     ecx, KGDT_R0_PCR
-        mov     fs, cx                                  ; FS = 30h
+        mov     fs, ecx                                 ; FS = 30h
         mov     ecx, USER_DS
-        mov     ds, cx                                  ; DS = 23h
-        mov     es, cx                                  ; ES = 23h
-        mov     ecx, [fs:KPCR.TSS]
-        mov     esp, [ecx + KTSS.Esp0]                  ; ESP = TSS.Esp0 = InitialStack - 220h
+        mov     ds, ecx                                 ; DS = 23h
+        mov     es, ecx                                 ; ES = 23h
+        mov     ecx, [fs:KPCR.TSS]                      ; ECX = KPCR.TSS
+        mov     esp, [ecx + KTSS.Esp0]                  ; ESP = KTSS.Esp0 = InitialStack - 220h
         push    USER_DS                                 ; KTRAP_FRAME.HardwareSegSs = 23h
         push    edx                                     ; KTRAP_FRAME.HardwareEsp = user ESP
         pushfd                                          ; KTRAP_FRAME.EFlags = user EFLAGS
-        or      dword [esp], EFLAGS_TF                  ; KTRAP_FRAME.EFlags |= TF (the step continues after the call)
-        jmp     KiFastCallEntry.Kfsc10
+        or      byte [esp + 1], EFLAGS_TF >> 8          ; KTRAP_FRAME.EFlags |= TF (the step continues after the call)
+        jmp     short KiFastCallEntry.Kfsc10
 
-; ===================================================================================================
-; KiFastCallEntry - SYSENTER target (IA32_SYSENTER_EIP), NT-FACTS §5.1.
+; Kfsc90 - SYSENTER from a thread whose Esp0 has not the non-V86 layout (a V86 thread, or SYSENTER in V86
+; mode): fake a V86 #UD frame and report an invalid opcode through KiTrap06.
+Kfsc90:
+        mov     ecx, [fs:KPCR.TSS]                      ; ECX = KPCR.TSS
+        mov     esp, [ecx + KTSS.Esp0]                  ; ESP = KTSS.Esp0
+        push    0                                       ; KTRAP_FRAME.V86Gs = 0
+        push    0                                       ; KTRAP_FRAME.V86Fs = 0
+        push    0                                       ; KTRAP_FRAME.V86Ds = 0
+        push    0                                       ; KTRAP_FRAME.V86Es = 0
+        push    USER_DS                                 ; KTRAP_FRAME.HardwareSegSs = 23h
+        push    0                                       ; KTRAP_FRAME.HardwareEsp = 0 (the user ESP is not known)
+        push    EFLAGS_VM | EFLAGS_IF | 2               ; KTRAP_FRAME.EFlags = 20202h (VM, IF)
+        push    USER_CS                                 ; KTRAP_FRAME.SegCs = 1Bh
+        push    0                                       ; KTRAP_FRAME.Eip = 0 (the user EIP is not known)
+        jmp     KiTrap06                                ; an invalid opcode in V86 mode
+Kfsc91:
+        jmp     short Kfsc90                            ; KiFastCallEntry's bad-stack branch lands here
+
+        align 16
+; ---------------------------------------------------------------------------------------------------
+; KiFastCallEntry - the SYSENTER target (IA32_SYSENTER_EIP), nt+0x6A520.
 ; CPL 0, CS=08, SS=10, ESP = the DPC stack, IF=0; EAX = service number, EDX = user ESP.
-; ===================================================================================================
+; ---------------------------------------------------------------------------------------------------
 KiFastCallEntry:
-        mov     ecx, USER_DS
+        mov     ecx, USER_DS                            ; ECX = 23h
         push    KGDT_R0_PCR                             ; (on the DPC stack)
         pop     fs                                      ; FS = 30h: fs:[x] is the KPCR
-        mov     ds, cx                                  ; DS = 23h
-        mov     es, cx                                  ; ES = 23h
-        mov     ecx, [fs:KPCR.TSS]
-        mov     esp, [ecx + KTSS.Esp0]                  ; ESP = TSS.Esp0 = InitialStack - 220h
+        mov     ds, ecx                                 ; DS = 23h
+        mov     es, ecx                                 ; ES = 23h
+        mov     ecx, [fs:KPCR.TSS]                      ; ECX = KPCR.TSS
+        mov     esp, [ecx + KTSS.Esp0]                  ; ESP = KTSS.Esp0 = InitialStack - 220h, just above KTRAP_FRAME.V86Es
         push    USER_DS                                 ; KTRAP_FRAME.HardwareSegSs = 23h
         push    edx                                     ; KTRAP_FRAME.HardwareEsp = user ESP
         pushfd                                          ; KTRAP_FRAME.EFlags = user EFLAGS (IF/VM/RF cleared by SYSENTER)
 .Kfsc10:
-        push    2
-        popfd                                           ; kernel EFLAGS = 2: IF, DF, TF, NT, AC, IOPL clear
+        push    2                                       ; (kernel EFLAGS: only the reserved bit 1)
         add     edx, 8                                  ; EDX = user arguments (past the two return addresses)
+        popfd                                           ; kernel EFLAGS = 2: IF, DF, TF, NT, AC, IOPL clear
         or      byte [esp + 1], EFLAGS_IF >> 8          ; KTRAP_FRAME.EFlags |= IF (the saved user flags always have IF)
         push    USER_CS                                 ; KTRAP_FRAME.SegCs = 1Bh
         push    dword [KERNEL_SHARED_SYSTEM_CALL_RETURN] ; KTRAP_FRAME.Eip = SharedUserData->SystemCallReturn (KiFastSystemCallRet)
@@ -172,245 +306,231 @@ KiFastCallEntry:
         push    ebx                                     ; KTRAP_FRAME.Ebx = user EBX
         push    esi                                     ; KTRAP_FRAME.Esi = user ESI
         push    edi                                     ; KTRAP_FRAME.Edi = user EDI
-        mov     ebx, [fs:KPCR.SelfPcr]                  ; EBX = KPCR
+        mov     ebx, [fs:KPCR.SelfPcr]                  ; EBX = KPCR.SelfPcr
         push    USER_FS                                 ; KTRAP_FRAME.SegFs = 3Bh (constant; the user FS is not read)
-        mov     esi, [ebx + KPCR.PrcbData.CurrentThread] ; ESI = current thread
+        mov     esi, [ebx + KPCR.PrcbData.CurrentThread] ; ESI = KPCR.PrcbData.CurrentThread
         push    dword [ebx + KPCR.NtTib.ExceptionList]  ; KTRAP_FRAME.ExceptionList = KPCR.NtTib.ExceptionList
-        mov     dword [ebx + KPCR.NtTib.ExceptionList], EXCEPTION_CHAIN_END ; KPCR.NtTib.ExceptionList = end of chain
-        mov     ebp, [esi + KTHREAD.InitialStack]
+        mov     dword [ebx + KPCR.NtTib.ExceptionList], EXCEPTION_CHAIN_END ; KPCR.NtTib.ExceptionList = -1 (end of chain)
+        mov     ebp, [esi + KTHREAD.InitialStack]       ; EBP = KTHREAD.InitialStack
         push    UserMode                                ; KTRAP_FRAME.PreviousPreviousMode = UserMode
         sub     esp, KTRAP_FRAME.PreviousPreviousMode   ; allocate KTRAP_FRAME.DbgEbp..Eax (not initialised)
-        sub     ebp, INITIAL_TRAP_FRAME_BIAS            ; EBP = InitialStack - 29Ch, where the frame must be
+        sub     ebp, INITIAL_TRAP_FRAME_BIAS            ; EBP = InitialStack - 29Ch (NPX area + KTRAP_FRAME), where the frame must be
         mov     byte [esi + KTHREAD.PreviousMode], UserMode ; KTHREAD.PreviousMode = UserMode
-        cmp     ebp, esp
-        jne     .Kfsc91                                 ; Esp0 without the non-V86 layout: bad stack
+        cmp     ebp, esp                                ; is ESP where the frame must be?
+        jnz     short Kfsc91                            ; no: Esp0 without the non-V86 layout (bad stack)
         and     dword [ebp + KTRAP_FRAME.Dr7], 0        ; KTRAP_FRAME.Dr7 = 0
-        test    byte [esi + KTHREAD.DebugActive], 0xFF
-        ; Open question 3: like XP, the previous KTHREAD.TrapFrame is NOT saved in KTRAP_FRAME.Edx on
-        ; this path; kss70 reloads KTHREAD.TrapFrame from that stale slot, and the next entry overwrites it.
-        mov     [esi + KTHREAD.TrapFrame], ebp          ; KTHREAD.TrapFrame = this frame
-        jz      .Kfsc30
-        call    KiSaveDebugRegisters                    ; Dr_FastCallDrSave: save user DR0-7, load kernel DRs
-.Kfsc30:
-        mov     ebx, [ebp + KTRAP_FRAME.Ebp]
-        mov     edi, [ebp + KTRAP_FRAME.Eip]
+        test    byte [esi + KTHREAD.DebugActive], 0xFF  ; KTHREAD.DebugActive: is the thread being debugged?
+        mov     [esi + KTHREAD.TrapFrame], ebp          ; KTHREAD.TrapFrame = this frame (the previous one is not kept in KTRAP_FRAME.Edx on this path)
+        jnz     Dr_FastCallDrSave                       ; yes: save the user's debug registers
+Dr_FastCallDrReturn:
+        mov     ebx, [ebp + KTRAP_FRAME.Ebp]            ; EBX = KTRAP_FRAME.Ebp
+        mov     edi, [ebp + KTRAP_FRAME.Eip]            ; EDI = KTRAP_FRAME.Eip
         mov     [ebp + KTRAP_FRAME.DbgArgPointer], edx  ; KTRAP_FRAME.DbgArgPointer = argument pointer
         mov     dword [ebp + KTRAP_FRAME.DbgArgMark], TRAP_FRAME_MARKER ; KTRAP_FRAME.DbgArgMark = BADB0D00h
         mov     [ebp + KTRAP_FRAME.DbgEbp], ebx         ; KTRAP_FRAME.DbgEbp = user EBP
         mov     [ebp + KTRAP_FRAME.DbgEip], edi         ; KTRAP_FRAME.DbgEip = return EIP
         sti                                             ; interrupts on for the first time
-        jmp     KiSystemServiceRepeat
-
-        ; Kfsc91/Kfsc90: a V86 thread (or SYSENTER from V86). Fake a V86 #UD frame for KiTrap06.
-.Kfsc91:
-        mov     ecx, [fs:KPCR.TSS]
-        mov     esp, [ecx + KTSS.Esp0]
-        push    0                                       ; KTRAP_FRAME.V86Gs = 0
-        push    0                                       ; KTRAP_FRAME.V86Fs = 0
-        push    0                                       ; KTRAP_FRAME.V86Ds = 0
-        push    0                                       ; KTRAP_FRAME.V86Es = 0
-        push    USER_DS                                 ; KTRAP_FRAME.HardwareSegSs = 23h
-        push    0                                       ; KTRAP_FRAME.HardwareEsp = 0
-        push    EFLAGS_VM | EFLAGS_IF | 2               ; KTRAP_FRAME.EFlags = 20202h (VM, IF)
-        push    USER_CS                                 ; KTRAP_FRAME.SegCs = 1Bh
-        push    0                                       ; KTRAP_FRAME.Eip = 0
-        jmp     KiTrap06
-
-; ===================================================================================================
-; KiSystemServiceRepeat - the common dispatcher (NT-FACTS §5.3).
+; The common dispatcher (KiFastCallEntry+0x8F; KiSystemService and KiBBTUnexpectedRange jump here).
 ; EAX = service number, EDX = argument pointer, ESI = current thread, EBP = ESP = trap frame, IF=1.
-; ===================================================================================================
 KiSystemServiceRepeat:
-        mov     edi, eax
+        mov     edi, eax                                ; EDI = service number
         shr     edi, SERVICE_TABLE_SHIFT
         and     edi, SERVICE_TABLE_MASK                 ; EDI = table offset 0/10h/20h/30h
-        mov     ecx, edi
-        add     edi, [esi + KTHREAD.ServiceTable]       ; EDI = descriptor
+        mov     ecx, edi                                ; ECX = table offset
+        add     edi, [esi + KTHREAD.ServiceTable]       ; EDI = the descriptor in KTHREAD.ServiceTable
         mov     ebx, eax                                ; EBX = full service number
         and     eax, SERVICE_NUMBER_MASK                ; EAX = index
-        cmp     eax, [edi + KSERVICE_TABLE_DESCRIPTOR.Limit]
-        jae     KiBBTUnexpectedRange
-        cmp     ecx, SERVICE_TABLE_TEST
-        jne     KssNoGdiBatch
-        mov     ecx, [fs:KPCR.NtTib.Self]               ; ECX = current TEB
+        cmp     eax, [edi + KSERVICE_TABLE_DESCRIPTOR.Limit] ; index < KSERVICE_TABLE_DESCRIPTOR.Limit?
+        jnb     KiBBTUnexpectedRange                    ; no: out of range
+        cmp     ecx, SERVICE_TABLE_TEST                 ; a win32k service?
+        jnz     short Kss40                            ; no
+        mov     ecx, [fs:KPCR.NtTib.Self]               ; ECX = current TEB (KPCR.NtTib.Self)
         xor     ebx, ebx
 KiSystemServiceAccessTeb:
-        or      ebx, [ecx + TEB.GdiBatchCount]          ; a fault here is fixed up by KiTrap0E (§10.1)
-        jz      KssNoGdiBatch
-        push    edx
-        push    eax
-        hostcall HC_KeGdiFlushUserBatch                 ; flush the thread's GDI batch (§4.4)
+        or      ebx, [ecx + TEB.GdiBatchCount]          ; EBX = TEB.GdiBatchCount (a fault here is fixed up by KiTrap0E)
+        jz      short Kss40                            ; nothing batched
+        push    edx                                     ; keep the argument pointer
+        push    eax                                     ; and the index
+        call    dword [KeGdiFlushUserBatch]             ; flush the thread's GDI batch (win32k's routine)
         pop     eax
         pop     edx
-KssNoGdiBatch:
+Kss40:
         inc     dword [fs:KPCR.PrcbData.KeSystemCalls]  ; KPCR.PrcbData.KeSystemCalls += 1
         mov     esi, edx                                ; ESI = caller's arguments
-        mov     ebx, [edi + KSERVICE_TABLE_DESCRIPTOR.Number]
+        mov     ebx, [edi + KSERVICE_TABLE_DESCRIPTOR.Number] ; EBX = KSERVICE_TABLE_DESCRIPTOR.Number (KiArgumentTable)
         xor     ecx, ecx
-        mov     cl, [eax + ebx]                         ; ECX = argument bytes (KiArgumentTable)
-        mov     edi, [edi + KSERVICE_TABLE_DESCRIPTOR.Base]
-        mov     ebx, [edi + eax*4]                      ; EBX = service routine
+        mov     cl, [ebx + eax]                         ; ECX = the service's argument bytes
+        mov     edi, [edi + KSERVICE_TABLE_DESCRIPTOR.Base] ; EDI = KSERVICE_TABLE_DESCRIPTOR.Base (KiServiceTable)
+        mov     ebx, [edi + eax*4]                      ; EBX = the service routine
         sub     esp, ecx                                ; room for the arguments
-        shr     ecx, 2                                  ; ECX = dwords
-        mov     edi, esp
-        cmp     esi, [MmUserProbeAddress]
-        jae     KssProbeFailed                          ; only the start address is checked
+        shr     ecx, 2                                  ; ECX = argument dwords
+        mov     edi, esp                                ; EDI = where they go
+        cmp     esi, [MmUserProbeAddress]               ; only the start address is checked
+        jnb     kss80                                   ; not a user address
 KiSystemServiceCopyArguments:
-        rep movsd                                       ; copy the arguments; a fault is fixed up by KiTrap0E (§10.1)
-        call    ebx                                     ; the service: EBP = trap frame, stdcall
+        rep movsd                                       ; copy the arguments; a fault is fixed up by KiTrap0E
+        call    ebx                                     ; the service: EBP = trap frame, stdcall; returns to KiFastCallEntry+0xFC
 kss60:
 kss61:
         mov     esp, ebp                                ; drop any leftover argument space
 kss70:
-        mov     ecx, [fs:KPCR.PrcbData.CurrentThread]
-        mov     edx, [ebp + KTRAP_FRAME.Edx]
-        mov     [ecx + KTHREAD.TrapFrame], edx          ; KTHREAD.TrapFrame = KTRAP_FRAME.Edx (previous frame)
-        jmp     KiServiceExit
+        mov     ecx, [fs:KPCR.PrcbData.CurrentThread]   ; ECX = current thread
+        mov     edx, [ebp + KTRAP_FRAME.Edx]            ; EDX = KTRAP_FRAME.Edx (the previous frame)
+        mov     [ecx + KTHREAD.TrapFrame], edx          ; KTHREAD.TrapFrame = KTRAP_FRAME.Edx
+        ; falls into KiServiceExit
 
-KssProbeFailed:
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
-        jz      KiSystemServiceCopyArguments            ; a kernel caller copies anyway
-        mov     eax, STATUS_ACCESS_VIOLATION
-        jmp     kss60
-
-; ===================================================================================================
-; KiBBTUnexpectedRange - index >= Limit (NT-FACTS §4.3). ECX = table offset, EBX = full number,
-; EDX = argument pointer, ESI = current thread, EBP = ESP = trap frame.
-; ===================================================================================================
-KiBBTUnexpectedRange:
-        cmp     ecx, SERVICE_TABLE_TEST
-        jne     .invalid
-        push    edx                                     ; keep the arguments
-        push    ebx                                     ; and the full service number
-        hostcall HC_PsConvertToGuiThread                ; EAX = NTSTATUS; ServiceTable -> shadow on success
-        or      eax, eax
-        pop     eax                                     ; EAX = full service number
-        pop     edx
-        mov     ebp, esp                                ; the frame may now be on the large stack
-        mov     [esi + KTHREAD.TrapFrame], ebp          ; KTHREAD.TrapFrame = this frame (relocated)
-        jz      KiSystemServiceRepeat                   ; converted: dispatch again through the shadow table
-        ; Conversion failed: the per-service failure byte after W32pServiceTable decides the result.
-        mov     ecx, [KeServiceDescriptorTableShadow + KSERVICE_TABLE_DESCRIPTOR_size + KSERVICE_TABLE_DESCRIPTOR.Limit]
-        mov     edx, [KeServiceDescriptorTableShadow + KSERVICE_TABLE_DESCRIPTOR_size + KSERVICE_TABLE_DESCRIPTOR.Base]
-        lea     edx, [edx + ecx*4]
-        and     eax, SERVICE_NUMBER_MASK
-        movsx   eax, byte [edx + eax]
-        or      eax, eax
-        jle     kss70                                   ; 0 -> returns 0, -1 -> returns -1
-.invalid:
-        mov     eax, STATUS_INVALID_SYSTEM_SERVICE
-        jmp     kss70
-
-; ===================================================================================================
-; KiServiceExit - return from an ordinary service (NT-FACTS §6). EBP = ESP = trap frame, EAX = status.
-; ===================================================================================================
+; ---------------------------------------------------------------------------------------------------
+; KiServiceExit - the return from an ordinary service (KiFastCallEntry+0x10E). EBP = ESP = trap frame,
+; EAX = status.
+; ---------------------------------------------------------------------------------------------------
 KiServiceExit:
         cli
-.apcLoop:                                               ; DISPATCH_USER_APC (§6 step 2)
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
-        jnz     .userMode
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
-        jz      .noUserApc
+.apcLoop:
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; returning to V86 mode?
+        jnz     short .userMode                         ; yes: user APCs may be delivered
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; returning to user mode?
+        jz      short .noUserApc                        ; no: a kernel caller
 .userMode:
-        mov     ebx, [fs:KPCR.PrcbData.CurrentThread]
+        mov     ebx, [fs:KPCR.PrcbData.CurrentThread]   ; EBX = current thread
         mov     byte [ebx + KTHREAD.Alerted], 0         ; KTHREAD.Alerted[KernelMode] = FALSE
-        cmp     byte [ebx + KTHREAD.ApcState.UserApcPending], 0
-        je      .noUserApc
-        mov     ebx, ebp
+        cmp     byte [ebx + KTHREAD.ApcState.UserApcPending], 0 ; KTHREAD.ApcState.UserApcPending?
+        jz      short .noUserApc                        ; no user APC to deliver
+        mov     ebx, ebp                                ; EBX = trap frame
         mov     [ebx + KTRAP_FRAME.Eax], eax            ; KTRAP_FRAME.Eax = service status
         mov     dword [ebx + KTRAP_FRAME.SegFs], USER_FS ; KTRAP_FRAME.SegFs = 3Bh
         mov     dword [ebx + KTRAP_FRAME.SegDs], USER_DS ; KTRAP_FRAME.SegDs = 23h
         mov     dword [ebx + KTRAP_FRAME.SegEs], USER_DS ; KTRAP_FRAME.SegEs = 23h
         mov     dword [ebx + KTRAP_FRAME.SegGs], 0      ; KTRAP_FRAME.SegGs = 0
-        mov     ecx, APC_LEVEL
-        call    KfRaiseIrql                             ; AL = old IRQL
-        push    eax
+        mov     ecx, APC_LEVEL                          ; ECX = APC_LEVEL
+        call    dword [__imp_@KfRaiseIrql@4]            ; AL = the old IRQL
+        push    eax                                     ; keep the old IRQL
         sti
-        push    ebp                                     ; TrapFrame
+        push    ebx                                     ; TrapFrame
         push    0                                       ; ExceptionFrame = NULL
         push    UserMode                                ; PreviousMode = UserMode
         call    KiDeliverApc                            ; sets up the user APC by editing the frame
-        pop     ecx
-        call    KfLowerIrql                             ; back to the old IRQL
-        mov     eax, [ebx + KTRAP_FRAME.Eax]            ; the status, possibly changed
+        pop     ecx                                     ; ECX = the old IRQL
+        call    dword [__imp_@KfLowerIrql@4]            ; back to the old IRQL
+        mov     eax, [ebx + KTRAP_FRAME.Eax]            ; EAX = KTRAP_FRAME.Eax (the status, possibly changed)
         cli
-        jmp     .apcLoop
-.restoreSegs:                                           ; §6 step 7: full restore; ends in IRETD (choice: no SYSEXIT for a non-flat CS)
-        mov     [esp + KTRAP_FRAME.Eax], eax            ; KTRAP_FRAME.Eax = service status (reloaded by the full restore)
-        jmp     KiExitAll.volatiles
-
-.editedFrame:                                           ; §6.1, volatiles not restored (EAX = status)
-        mov     ebx, [esp + KTRAP_FRAME.TempSegCs]
-        mov     [esp + KTRAP_FRAME.SegCs], ebx          ; KTRAP_FRAME.SegCs = TempSegCs
-        mov     ebx, [esp + KTRAP_FRAME.TempEsp]
-        sub     ebx, 12                                 ; T = TempEsp - 12: room for EIP, CS, EFLAGS
-        mov     [esp + KTRAP_FRAME.ErrCode], ebx        ; KTRAP_FRAME.ErrCode = T (scratch new ESP)
-        mov     esi, [esp + KTRAP_FRAME.EFlags]
-        mov     [ebx + 8], esi
-        mov     esi, [esp + KTRAP_FRAME.SegCs]
-        mov     [ebx + 4], esi
-        mov     esi, [esp + KTRAP_FRAME.Eip]
-        mov     [ebx], esi
-        lea     esp, [ebp + KTRAP_FRAME.Edi]
-        pop     edi
-        pop     esi
-        pop     ebx
-        pop     ebp
-        mov     esp, [esp]                              ; ESP = T
-        iretd
-
+        jmp     short .userMode                         ; another user APC?
 .noUserApc:
-        mov     edx, [esp + KTRAP_FRAME.ExceptionList]
-        mov     ebx, [fs:KPCR.DebugActive]
+        mov     edx, [esp + KTRAP_FRAME.ExceptionList]  ; EDX = KTRAP_FRAME.ExceptionList
+        mov     ebx, [fs:KPCR.DebugActive]              ; EBX = KPCR.DebugActive
         mov     [fs:KPCR.NtTib.ExceptionList], edx      ; KPCR.NtTib.ExceptionList = KTRAP_FRAME.ExceptionList
-        mov     ecx, [esp + KTRAP_FRAME.PreviousPreviousMode]
-        mov     esi, [fs:KPCR.PrcbData.CurrentThread]
+        mov     ecx, [esp + KTRAP_FRAME.PreviousPreviousMode] ; ECX = KTRAP_FRAME.PreviousPreviousMode
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = current thread
         mov     [esi + KTHREAD.PreviousMode], cl        ; KTHREAD.PreviousMode = KTRAP_FRAME.PreviousPreviousMode
-        test    bl, 0xFF
-        jz      .drDone
-        call    KiRestoreDebugRegisters                 ; Dr_ExitHelp (§6 step 4)
-.drDone:
-        test    dword [esp + KTRAP_FRAME.EFlags], EFLAGS_VM
-        jnz     KiExitAll.v86                           ; V86ExitHelp
-        test    word [esp + KTRAP_FRAME.SegCs], FRAME_EDITED
-        jz      .editedFrame                            ; §6.1
-        cmp     word [esp + KTRAP_FRAME.SegCs], USER_CS
-        bt      word [esp + KTRAP_FRAME.SegCs], 0
+        test    ebx, 0xFF                               ; is the thread being debugged?
+        jnz     short .Dr_ExitHelp                      ; yes: load the user's debug registers
+.Dr_ExitHelp_Target:
+        test    dword [esp + KTRAP_FRAME.EFlags], EFLAGS_VM ; returning to V86 mode?
+        jnz     V86ExitHelp                             ; yes
+        test    word [esp + KTRAP_FRAME.SegCs], FRAME_EDITED ; KTRAP_FRAME.SegCs & 0FFF8h = 0: an edited kernel frame?
+        jz      .editedFrame                            ; yes: emulate an IRETD to the new ESP
+        cmp     word [esp + KTRAP_FRAME.SegCs], USER_CS ; ZF = (KTRAP_FRAME.SegCs == 1Bh)
+        bt      word [esp + KTRAP_FRAME.SegCs], 0       ; CF = KTRAP_FRAME.SegCs bit 0 (user mode)
         cmc
-        ja      .restoreSegs                            ; user mode but not CS 1Bh (a VDM LDT code segment)
-        cmp     word [esp + KTRAP_FRAME.SegCs], KGDT_R0_CODE
-        je      .kernelCaller                           ; a kernel caller keeps FS
-        lea     esp, [ebp + KTRAP_FRAME.SegFs]
+        ja      .nonFlatPm                              ; user mode but not CS 1Bh (a VDM LDT code segment)
+        cmp     word [ebp + KTRAP_FRAME.SegCs], KGDT_R0_CODE ; a kernel caller?
+        jz      short .kernelCaller                     ; yes: FS stays 30h
+.NonFlatPm_Target:
+        lea     esp, [ebp + KTRAP_FRAME.SegFs]          ; ESP = &KTRAP_FRAME.SegFs
 .popFs:
         pop     fs                                      ; FS = KTRAP_FRAME.SegFs; DS/ES/GS are not restored
 .kernelCaller:
-        lea     esp, [ebp + KTRAP_FRAME.Edi]
-        pop     edi
-        pop     esi
-        pop     ebx
-        pop     ebp
-        ; (XP's ABIOS check of a 16-bit CS > 80h is omitted: ntgate has no ABIOS selectors.)
-        add     esp, 4                                  ; drop ErrCode: [ESP] = Eip, CS, EFLAGS, ESP, SS
-        test    dword [esp + 4], MODE_MASK
+        lea     esp, [ebp + KTRAP_FRAME.Edi]            ; ESP = &KTRAP_FRAME.Edi
+        pop     edi                                     ; EDI = KTRAP_FRAME.Edi
+        pop     esi                                     ; ESI = KTRAP_FRAME.Esi
+        pop     ebx                                     ; EBX = KTRAP_FRAME.Ebx
+        pop     ebp                                     ; EBP = KTRAP_FRAME.Ebp
+        cmp     word [esp + 8], 0x80                    ; KTRAP_FRAME.SegCs > 80h (an ABIOS code segment)?
+        ja      AbiosExitHelp                           ; yes
+        add     esp, 4                                  ; drop KTRAP_FRAME.ErrCode: [ESP] = Eip, SegCs, EFlags, HardwareEsp, HardwareSegSs
+        test    dword [esp + 4], MODE_MASK              ; returning to user mode?
 KiSystemCallExitBranch:
-        jnz     short KiSystemCallExit                  ; patched to KiSystemCallExit2 by KiEnableFastSyscallReturn (§7)
-        pop     edx                                     ; kernel caller: EDX = return EIP
-        pop     ecx                                     ; drop CS
-        popfd                                           ; the caller's EFLAGS, including IF
-        jmp     edx
+        jnz     short KiSystemCallExit                  ; yes: IRETD, or SYSEXIT once KiEnableFastSyscallReturn patched this jump
+        pop     edx                                     ; kernel caller: EDX = KTRAP_FRAME.Eip
+        pop     ecx                                     ; drop KTRAP_FRAME.SegCs
+        popfd                                           ; EFLAGS = KTRAP_FRAME.EFlags (the caller's, including IF)
+        jmp     edx                                     ; back to the kernel caller
 KiSystemCallExit:
-        iretd
+        iretd                                           ; to user mode: EIP, CS, EFLAGS, ESP, SS from the frame
 KiSystemCallExit2:
-        test    byte [esp + 9], EFLAGS_TF >> 8          ; single-stepping forces IRETD
-        jnz     KiSystemCallExit
-        pop     edx                                     ; EDX = user EIP (SYSEXIT target)
-        add     esp, 4                                  ; drop CS
-        and     byte [esp + 1], ~(EFLAGS_IF >> 8)       ; clear IF in the image: no interrupt while still on the kernel stack
-        popfd
-        pop     ecx                                     ; ECX = user ESP
+        test    byte [esp + 9], EFLAGS_TF >> 8          ; KTRAP_FRAME.EFlags.TF: single-stepping?
+        jnz     short KiSystemCallExit                  ; yes: IRETD, so the step lands after the call
+        pop     edx                                     ; EDX = KTRAP_FRAME.Eip (the SYSEXIT target)
+        add     esp, 4                                  ; drop KTRAP_FRAME.SegCs
+        and     byte [esp + 1], ~(EFLAGS_IF >> 8)       ; clear IF in the EFLAGS image: no interrupt while still on the kernel stack
+        popfd                                           ; EFLAGS = KTRAP_FRAME.EFlags without IF
+        pop     ecx                                     ; ECX = KTRAP_FRAME.HardwareEsp (the SYSEXIT stack)
         sti                                             ; the STI shadow covers SYSEXIT
-        sysexit
+.sysexit:
+        sysexit                                         ; to user mode: EIP = EDX, ESP = ECX, CS = 1Bh, SS = 23h
         iretd                                           ; never reached
+
+        align 4
+; KiServiceExit's out-of-line chunk (XP's function chunk at KiServiceExit+0x10A).
+KiServiceExit.Dr_ExitHelp:                              ; the thread is debugged: load the user's debug registers
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; a V86 frame?
+        jnz     short .loadDr
+        test    dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; a user frame?
+        jz      KiServiceExit.Dr_ExitHelp_Target        ; no: the kernel's debug registers stay
+.loadDr:
+        xor     ebx, ebx
+        mov     esi, [ebp + KTRAP_FRAME.Dr0]            ; ESI = KTRAP_FRAME.Dr0
+        mov     edi, [ebp + KTRAP_FRAME.Dr1]            ; EDI = KTRAP_FRAME.Dr1
+        mov     dr7, ebx                                ; DR7 = 0 while DR0-3 change
+        mov     dr0, esi                                ; DR0 = KTRAP_FRAME.Dr0
+        mov     ebx, [ebp + KTRAP_FRAME.Dr2]            ; EBX = KTRAP_FRAME.Dr2
+        mov     dr1, edi                                ; DR1 = KTRAP_FRAME.Dr1
+        mov     dr2, ebx                                ; DR2 = KTRAP_FRAME.Dr2
+        mov     esi, [ebp + KTRAP_FRAME.Dr3]            ; ESI = KTRAP_FRAME.Dr3
+        mov     edi, [ebp + KTRAP_FRAME.Dr6]            ; EDI = KTRAP_FRAME.Dr6
+        mov     ebx, [ebp + KTRAP_FRAME.Dr7]            ; EBX = KTRAP_FRAME.Dr7
+        mov     dr3, esi                                ; DR3 = KTRAP_FRAME.Dr3
+        mov     dr6, edi                                ; DR6 = KTRAP_FRAME.Dr6
+        mov     dr7, ebx                                ; DR7 = KTRAP_FRAME.Dr7
+        jmp     KiServiceExit.Dr_ExitHelp_Target
+KiServiceExit.nonFlatPm:                                ; user mode with a non-flat CS: restore the segments too
+        mov     eax, [esp + KTRAP_FRAME.Eax]            ; EAX = KTRAP_FRAME.Eax, before any selector is loaded
+        add     esp, KTRAP_FRAME.SegGs                  ; ESP = &KTRAP_FRAME.SegGs
+KiServiceExit.popGs:
+        pop     gs                                      ; GS = KTRAP_FRAME.SegGs
+KiServiceExit.popEs:
+        pop     es                                      ; ES = KTRAP_FRAME.SegEs
+KiServiceExit.popDs:
+        pop     ds                                      ; DS = KTRAP_FRAME.SegDs
+        pop     edx                                     ; EDX = KTRAP_FRAME.Edx
+        pop     ecx                                     ; ECX = KTRAP_FRAME.Ecx
+        jmp     KiServiceExit.NonFlatPm_Target
+KiServiceExit.editedFrame:                              ; an edited kernel frame: IRETD to KTRAP_FRAME.TempEsp
+        mov     ebx, [esp + KTRAP_FRAME.TempSegCs]      ; EBX = KTRAP_FRAME.TempSegCs
+        mov     [esp + KTRAP_FRAME.SegCs], ebx          ; KTRAP_FRAME.SegCs = TempSegCs (the real CS)
+        mov     ebx, [esp + KTRAP_FRAME.TempEsp]        ; EBX = KTRAP_FRAME.TempEsp
+        sub     ebx, 12                                 ; T = TempEsp - 12: room for EIP, CS, EFLAGS
+        mov     [esp + KTRAP_FRAME.ErrCode], ebx        ; KTRAP_FRAME.ErrCode = T (scratch new ESP)
+        mov     esi, [esp + KTRAP_FRAME.EFlags]         ; ESI = KTRAP_FRAME.EFlags
+        mov     [ebx + 8], esi                          ; [T+8] = EFLAGS
+        mov     esi, [esp + KTRAP_FRAME.SegCs]          ; ESI = KTRAP_FRAME.SegCs
+        mov     [ebx + 4], esi                          ; [T+4] = CS
+        mov     esi, [esp + KTRAP_FRAME.Eip]            ; ESI = KTRAP_FRAME.Eip
+        mov     [ebx], esi                              ; [T] = EIP
+        add     esp, KTRAP_FRAME.Edi                    ; ESP = &KTRAP_FRAME.Edi
+        pop     edi                                     ; EDI = KTRAP_FRAME.Edi
+        pop     esi                                     ; ESI = KTRAP_FRAME.Esi
+        pop     ebx                                     ; EBX = KTRAP_FRAME.Ebx
+        pop     ebp                                     ; EBP = KTRAP_FRAME.Ebp
+        mov     esp, [esp]                              ; ESP = T
+KiServiceExit.editedIret:
+        iretd                                           ; EIP, CS, EFLAGS from the new stack
+
+; kss80 - the argument pointer is not a user address (KiFastCallEntry's chunk at +0x2A0).
+kss80:
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; a user caller?
+        jz      KiSystemServiceCopyArguments            ; no: a kernel caller copies anyway
+        mov     eax, STATUS_ACCESS_VIOLATION            ; EAX = STATUS_ACCESS_VIOLATION; the service is not called
+        jmp     kss60
 
 ; ===================================================================================================
 ; KiServiceExit2 - full-state exit (NT-FACTS §6.2): NtContinue, thread start, exception returns.
@@ -446,7 +566,7 @@ KiExitAll:
         call    KiRestoreDebugRegisters
 .drDone:
         test    dword [esp + KTRAP_FRAME.EFlags], EFLAGS_VM
-        jnz     .v86
+        jnz     V86ExitHelp
         test    word [esp + KTRAP_FRAME.SegCs], FRAME_EDITED
         jz      .editedFrame
 .volatiles:
@@ -472,18 +592,6 @@ KiExitAll:
         pop     ebp
         add     esp, 4                                  ; drop ErrCode
         iretd
-
-.v86:                                                   ; V86ExitHelp (§6 step 5)
-        mov     edx, [esp + KTRAP_FRAME.Edx]
-        mov     ecx, [esp + KTRAP_FRAME.Ecx]
-        mov     eax, [esp + KTRAP_FRAME.Eax]
-        lea     esp, [ebp + KTRAP_FRAME.Edi]
-        pop     edi
-        pop     esi
-        pop     ebx
-        pop     ebp
-        add     esp, 4                                  ; drop ErrCode
-        iretd                                           ; pops the V86 segments too
 
 .editedFrame:                                           ; §6.1 with the volatiles restored
         mov     ebx, [esp + KTRAP_FRAME.TempSegCs]
@@ -599,6 +707,34 @@ KiRestoreDebugRegisters:
         mov     dr7, edi
 .done:
         ret
+
+
+        times KI_V86_EXIT_RVA - ($ - $$) db 0xCC        ; (padding up to XP's V86ExitHelp)
+
+; V86ExitHelp - KiServiceExit and KiExitAll for a frame that returns to V86 mode (nt+0x6AFD8, where
+; KiServiceExit's jnz lands on XP): the volatiles, the non-volatiles, then IRETD, which pops the V86 segments.
+V86ExitHelp:
+        mov     edx, [esp + KTRAP_FRAME.Edx]            ; EDX = KTRAP_FRAME.Edx
+        mov     ecx, [esp + KTRAP_FRAME.Ecx]            ; ECX = KTRAP_FRAME.Ecx
+        mov     eax, [esp + KTRAP_FRAME.Eax]            ; EAX = KTRAP_FRAME.Eax
+        lea     esp, [ebp + KTRAP_FRAME.Edi]            ; ESP = &KTRAP_FRAME.Edi
+        pop     edi                                     ; EDI = KTRAP_FRAME.Edi
+        pop     esi                                     ; ESI = KTRAP_FRAME.Esi
+        pop     ebx                                     ; EBX = KTRAP_FRAME.Ebx
+        pop     ebp                                     ; EBP = KTRAP_FRAME.Ebp
+        add     esp, 4                                  ; drop KTRAP_FRAME.ErrCode
+.iret:
+        iretd                                           ; EIP, CS, EFLAGS, ESP, SS and the four V86 segments from the frame
+
+        times KI_ABIOS_EXIT_RVA - ($ - $$) db 0xCC      ; (padding up to XP's AbiosExitHelp)
+
+; AbiosExitHelp - KiServiceExit for a frame whose CS is above 80h (nt+0x6AFF4). XP switches back from an
+; ABIOS 16-bit stack here; ntgate has no ABIOS selectors (choice), so it drops KTRAP_FRAME.ErrCode and
+; returns with IRETD, which checks the CS it loads.
+AbiosExitHelp:
+        add     esp, 4                                  ; drop KTRAP_FRAME.ErrCode
+.iret:
+        iretd                                           ; EIP, CS, EFLAGS (ESP, SS) from the frame
 
 ; ===================================================================================================
 ; KiStartUserThread - the initial entry of a user thread: it reaches ring 3 the way NT starts one,
@@ -1192,6 +1328,15 @@ KeTestAlertThread:
         hostcall HC_KeTestAlertThread
         ret     4
 
+PsConvertToGuiThread:
+        hostcall HC_PsConvertToGuiThread                ; EAX = NTSTATUS; KTHREAD.ServiceTable = the shadow table on success
+        ret
+
+; win32k's batch flush (ntgate's stand-in, choice of name); KeGdiFlushUserBatch points here.
+GdiFlushUserBatch:
+        hostcall HC_KeGdiFlushUserBatch                 ; TEB.GdiBatchCount = 0
+        ret
+
 KeBugCheckEx:
         hostcall HC_KeBugCheckEx
 .halt:
@@ -1230,6 +1375,12 @@ KiDisableFastSyscallReturn:
         ret
 
 section .data
+
+; The pointers the gate calls through, as XP's call instructions do (FF 15): win32k's flush routine, and
+; the HAL's IRQL routines (imported by ntkrnlpa; ntgate's kernel holds them itself).
+KeGdiFlushUserBatch:        dd GdiFlushUserBatch
+__imp_@KfRaiseIrql@4:       dd KfRaiseIrql
+__imp_@KfLowerIrql@4:       dd KfLowerIrql
 
 ; MmUserProbeAddress: the first address a user pointer may not reach (§5.3 step 8, §13).
 MmUserProbeAddress:         dd MM_USER_PROBE_ADDRESS

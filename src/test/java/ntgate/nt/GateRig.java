@@ -28,7 +28,7 @@ import ntgate.nt.layout.Nt;
  */
 final class GateRig {
 
-    static final int KERNEL_PHYS = 0x100000, TABLES = 0x80600000, TABLES_PHYS = 0x180000;
+    static final int KERNEL_PHYS = 0x800000, TABLES = 0x80600000, TABLES_PHYS = 0x180000;
     static final int SHARED_PHYS = 0x200000, PCR = Nt.KIP0PCRADDRESS, PCR_PHYS = 0x201000;
     static final int GDT = 0x80040000, IDT = GDT + 0x800, TSS = Nt.KGDT_TSS_BASE, SYS_PHYS = 0x210000;
     static final int INITIAL_STACK = 0x80A00000, STACK_PHYS = 0x220000, DPC_STACK = 0x80B00000, DPC_PHYS = 0x230000;
@@ -127,10 +127,9 @@ final class GateRig {
             "    jmp KiStartUserThread");
 
     GateRig(String userSource, BiFunction<String, Cpu, Boolean> host) throws Exception {
-        this.cpu = new Cpu(new PhysicalMemory(4 << 20));
+        this.cpu = new Cpu(new PhysicalMemory(16 << 20));
         CpuState st = cpu.st;
         for (int i = 0; i < 1024; i++) cpu.mem.write32(0x1000 + 4L * i, 0);
-        map(Nt.NTOSKRNL_BASE, KERNEL_PHYS, 0x10000, false, true);
         map(TABLES, TABLES_PHYS, 0x4000, false, true);
         map(Nt.KI_USER_SHARED_DATA, SHARED_PHYS, 0x1000, false, true);
         map(Nt.MM_SHARED_USER_DATA_VA, SHARED_PHYS, 0x1000, true, false);
@@ -151,8 +150,10 @@ final class GateRig {
             "HC_KiRaiseException"};
         for (int i = 0; i < names.length; i++) hc.put(names[i], (long) i + 1);
         hc.put("KeServiceDescriptorTableShadow", (long) TABLES);
-        kernel = Assembler.assemble(src, "ntoskrnl.asm", AsmOptions.defaults().withBase(Nt.NTOSKRNL_BASE)
+        kernel = Assembler.assemble(src, "ntoskrnl.asm", AsmOptions.defaults().withBase(Nt.NTOSKRNL_BASE).withMasm(true)
                 .withResolver(n -> hc.containsKey(n) ? OptionalLong.of(hc.get(n)) : layouts.resolve(n))).orThrow();
+        // The whole image: the gate sits at XP's RVA 0x6A520, so the image spans some 0x70000 bytes.
+        map(Nt.NTOSKRNL_BASE, KERNEL_PHYS, (kernel.image().length + 0xFFF) & ~0xFFF, false, true);
         tables = Assembler.assemble(TABLES_SRC, "tables.asm", AsmOptions.defaults().withBase(TABLES).withResolver(n -> {
             OptionalLong k = kernel.symbol(n);
             return k.isPresent() ? k : layouts.resolve(n);

@@ -68,7 +68,7 @@ class NtoskrnlAsmTest {
     @BeforeAll
     static void assemble() throws IOException {
         result = Assembler.assemble(source(), "ntoskrnl.asm",
-                AsmOptions.defaults().withBase(Nt.NTOSKRNL_BASE).withResolver(resolver()));
+                AsmOptions.defaults().withBase(Nt.NTOSKRNL_BASE).withMasm(true).withResolver(resolver()));
     }
 
     @Test
@@ -105,7 +105,7 @@ class NtoskrnlAsmTest {
         long base = result.base();
         byte[] image = result.image();
         int start = (int) (result.symbol("KiFastCallEntry").getAsLong() - base);
-        int end = (int) (result.symbol("KiBBTUnexpectedRange").getAsLong() - base);
+        int end = (int) (result.symbol("KiServiceExit").getAsLong() - base);
         int n = 0;
         Disassembler dis = new Disassembler();
         for (int at = start; at < end; n++) {
