@@ -591,6 +591,7 @@ KiExitAll:
         pop     ebx
         pop     ebp
         add     esp, 4                                  ; drop ErrCode
+.iret:
         iretd
 
 .editedFrame:                                           ; §6.1 with the volatiles restored
@@ -889,20 +890,12 @@ KiTrap0D:                                               ; #GP, error code pushed
         jnz     .user
         test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
         jnz     .user
-        ; Kernel mode. A POP of a bad selector in an exit path (§10.5): zero the selector in the frame
-        ; being restored (the dword the POP reads, at the faulting ESP = &KTRAP_FRAME.HardwareEsp of this
-        ; same-ring frame) and retry: a null selector always loads.
-        mov     eax, [ebp + KTRAP_FRAME.Eip]
-        cmp     eax, KiExitAll.popGs
+        ; Kernel mode: a fault of the exit path on the way to user mode (§10.5)?
+        call    KiClassifyExitFault
+        cmp     eax, 1
         je      .zeroSelector
-        cmp     eax, KiExitAll.popEs
-        je      .zeroSelector
-        cmp     eax, KiExitAll.popDs
-        je      .zeroSelector
-        cmp     eax, KiExitAll.popFs
-        je      .zeroSelector
-        cmp     eax, KiServiceExit.popFs
-        je      .zeroSelector
+        cmp     eax, 2
+        je      .iretFault
         ; The lazy DS/ES reload of an int 2Eh caller's bad selectors (§10.5).
         cmp     word [ebp + KTRAP_FRAME.SegDs], USER_DS
         je      .checkEs
@@ -917,8 +910,30 @@ KiTrap0D:                                               ; #GP, error code pushed
         mov     eax, STATUS_ACCESS_VIOLATION
         jmp     KiBugCheckKernelException
 .zeroSelector:
+        ; A POP of a bad selector: zero the selector in the frame being restored (the dword the POP reads, at
+        ; the faulting ESP = &KTRAP_FRAME.HardwareEsp of this same-ring frame) and retry: a null selector always
+        ; loads, and the thread meets the null selector when it uses it.
         mov     dword [ebp + KTRAP_FRAME.HardwareEsp], 0 ; the interrupted frame's selector slot = 0 (same-ring #GP: no HardwareEsp here)
         jmp     KiExceptionExit
+.iretFault:
+        ; The IRETD to user mode refused the frame it was given (a CS or SS a CONTEXT supplied: RPL 3 on a
+        ; kernel segment, a data segment as CS, a null SS, a selector past the GDT). The fault frame sits just
+        ; below the IRETD frame, so KTRAP_FRAME.HardwareEsp.. of this frame hold the EIP, CS, EFLAGS, ESP and SS
+        ; being restored, and the registers the exit path had already loaded are in the rest of it. Make this
+        ; the frame of a user-mode fault at that EIP and raise the access violation there (WRK Kt0d: the fault
+        ; is reflected to the thread, the kernel goes on).
+        mov     eax, [ebp + KTRAP_FRAME.HardwareEsp]    ; EAX = the EIP being restored
+        mov     ecx, [ebp + KTRAP_FRAME.HardwareSegSs]  ; ECX = the CS being restored
+        mov     edx, [ebp + KTRAP_FRAME.V86Es]          ; EDX = the EFLAGS being restored
+        mov     ebx, [ebp + KTRAP_FRAME.V86Ds]          ; EBX = the ESP being restored
+        mov     esi, [ebp + KTRAP_FRAME.V86Fs]          ; ESI = the SS being restored
+        mov     [ebp + KTRAP_FRAME.Eip], eax            ; KTRAP_FRAME.Eip = the user EIP
+        mov     [ebp + KTRAP_FRAME.SegCs], ecx          ; KTRAP_FRAME.SegCs = the user CS
+        mov     [ebp + KTRAP_FRAME.EFlags], edx         ; KTRAP_FRAME.EFlags = the user EFLAGS
+        mov     [ebp + KTRAP_FRAME.HardwareEsp], ebx    ; KTRAP_FRAME.HardwareEsp = the user ESP
+        mov     [ebp + KTRAP_FRAME.HardwareSegSs], esi  ; KTRAP_FRAME.HardwareSegSs = the user SS
+        or      dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; a user frame whatever RPL the bad CS had
+        jmp     .accessViolation
 .user:
         ; A #GP(0) on a privileged instruction is STATUS_PRIVILEGED_INSTRUCTION (XP Kt0d; ReactOS
         ; KiTrap0DHandler has the same tables): skip up to 15 prefixes, then test the opcode. The bytes were
@@ -1147,6 +1162,18 @@ KiTrap0B:                                               ; #NP, error code pushed
         mov     ebp, .body
         jmp     KiTrapEnter
 .body:
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        jnz     .unexpected
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        jnz     .unexpected
+        ; Kernel mode: a not-present (or stack) segment that an exit path's POP or IRETD loads is the same
+        ; user-supplied selector problem KiTrap0D handles (§10.5).
+        call    KiClassifyExitFault
+        cmp     eax, 1
+        je      KiTrap0D.zeroSelector
+        cmp     eax, 2
+        je      KiTrap0D.iretFault
+.unexpected:
         mov     eax, 0x0B
         jmp     KiTrapUnexpected
 
@@ -1155,6 +1182,18 @@ KiTrap0C:                                               ; #SS, error code pushed
         mov     ebp, .body
         jmp     KiTrapEnter
 .body:
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        jnz     .unexpected
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        jnz     .unexpected
+        ; Kernel mode: a not-present (or stack) segment that an exit path's POP or IRETD loads is the same
+        ; user-supplied selector problem KiTrap0D handles (§10.5).
+        call    KiClassifyExitFault
+        cmp     eax, 1
+        je      KiTrap0D.zeroSelector
+        cmp     eax, 2
+        je      KiTrap0D.iretFault
+.unexpected:
         mov     eax, 0x0C
         jmp     KiTrapUnexpected
 
@@ -1192,6 +1231,54 @@ KiTrapXX:                                               ; any other vector (no e
 .body:
         mov     eax, 0xFF
         jmp     KiTrapUnexpected
+
+; KiClassifyExitFault - a kernel-mode segment fault (#GP, #NP, #SS) with EBP = its trap frame: is the
+; faulting instruction one of the exit paths' segment POPs or their IRETD to user (or V86) mode, loading a
+; selector that came from a CONTEXT? Out: EAX = 1 (a POP), 2 (an IRETD to an outer level), 0 (neither).
+; The IRETD frame's CS is at KTRAP_FRAME.HardwareSegSs of the fault frame (same ring: the fault pushed no
+; ESP/SS); an IRETD back to ring 0 (the edited-frame exits) is the kernel's own and stays a bug check.
+KiClassifyExitFault:
+        mov     eax, [ebp + KTRAP_FRAME.Eip]            ; EAX = the faulting instruction
+        cmp     eax, KiExitAll.popGs
+        je      .pop
+        cmp     eax, KiExitAll.popEs
+        je      .pop
+        cmp     eax, KiExitAll.popDs
+        je      .pop
+        cmp     eax, KiExitAll.popFs
+        je      .pop
+        cmp     eax, KiServiceExit.popFs
+        je      .pop
+        cmp     eax, KiServiceExit.popGs
+        je      .pop
+        cmp     eax, KiServiceExit.popEs
+        je      .pop
+        cmp     eax, KiServiceExit.popDs
+        je      .pop
+        cmp     eax, KiSystemCallExit
+        je      .iret
+        cmp     eax, KiExitAll.iret
+        je      .iret
+        cmp     eax, V86ExitHelp.iret
+        je      .iret
+        cmp     eax, AbiosExitHelp.iret
+        je      .iret
+        xor     eax, eax
+        ret
+.pop:
+        mov     eax, 1
+        ret
+.iret:
+        test    dword [ebp + KTRAP_FRAME.V86Es], EFLAGS_VM ; the EFLAGS image: back to V86 mode?
+        jnz     .outer
+        test    byte [ebp + KTRAP_FRAME.HardwareSegSs], MODE_MASK ; the CS image: an outer level?
+        jz      .kernelIret
+.outer:
+        mov     eax, 2
+        ret
+.kernelIret:
+        xor     eax, eax
+        ret
 
 ; KiTrapEnter - ENTER_TRAP: the rest of the KTRAP_FRAME below ErrCode/Ebp. In: EBP = the body.
 KiTrapEnter:
