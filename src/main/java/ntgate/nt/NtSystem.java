@@ -162,7 +162,7 @@ public final class NtSystem {
                 return v == null ? OptionalLong.empty() : OptionalLong.of(Integer.toUnsignedLong(v));
             };
             AsmResult p = Assembler.assemble(programSource, fileName,
-                    AsmOptions.defaults().withBase(Nt.IMAGE_BASE).withResolver(pres));
+                    AsmOptions.defaults().withBase(Nt.IMAGE_BASE).withResolver(pres).withSectionAlign(0x1000));
             if (!p.ok()) {
                 StringBuilder sb = new StringBuilder();
                 for (AsmError e : p.errors()) sb.append(sb.length() == 0 ? "" : "\n").append(e);
@@ -218,7 +218,6 @@ public final class NtSystem {
         modules.add(name, file, (int) r.base(), (int) (hi - r.base()), kernelMode, r.symbols());
     }
 
-    /** The assembled program as an image: every section writable (the .asm program is its own loader). */
     /** The module name of a program file, as symbols show it: {@code hello} for {@code examples/hello.asm}. */
     static String moduleName(String fileName) {
         String n = java.nio.file.Path.of(fileName).getFileName().toString();
@@ -228,6 +227,7 @@ public final class NtSystem {
         return n.isEmpty() || n.equalsIgnoreCase("nt") || n.equalsIgnoreCase("ntdll") ? "program" : n;
     }
 
+    /** The assembled program as an image, sections page-aligned with a PE's protections. */
     private static ProgramImage.Source asmImage(AsmResult p, String module) {
         return (exports, placement) -> {
             long lo = p.base(), hi = lo;
@@ -239,7 +239,11 @@ public final class NtSystem {
                 if (!sec.nobits()) System.arraycopy(sec.bytes(), 0, mem, (int) (sec.address() - lo), sec.bytes().length);
                 int start = (int) ((sec.address() - lo) & ~0xFFFL);
                 int end = (int) (((sec.end() - lo) + 0xFFF) & ~0xFFFL);
-                ranges.add(new ProgramImage.Range(sec.name(), start, end - start, true, sec.name().equals(".text")));
+                // A PE's protections (what a linker gives these sections): .text read-execute, .rdata/.rodata
+                // read-only, everything else read-write. Each section starts on its own page.
+                String n = sec.name();
+                boolean text = n.equals(".text"), readOnly = text || n.equals(".rdata") || n.equals(".rodata");
+                ranges.add(new ProgramImage.Range(n, start, end - start, !readOnly, text));
             }
             int entry = (int) p.symbol("start").orElse(p.section(".text").address());
             Map<String, Long> syms = new LinkedHashMap<>();

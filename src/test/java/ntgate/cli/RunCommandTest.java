@@ -168,6 +168,7 @@ class RunCommandTest {
                     push -1
                     call NtAllocateVirtualMemory
                     ret
+                section .data
                 base: dd 0
                 size: dd 0x4000000
                 """;
@@ -223,8 +224,9 @@ class RunCommandTest {
                     push esi
                     call NtWriteFile
                     ret
-                msg: db "hello", 10
+                section .data
                 iosb: dd 0, 0
+                msg: db "hello", 10
                 """;
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         NtSystem.Options o = new NtSystem.Options();
