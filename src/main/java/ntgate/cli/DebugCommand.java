@@ -1,6 +1,8 @@
 package ntgate.cli;
 
 import ntgate.debug.Debugger;
+import ntgate.debug.gdb.GdbServer;
+import ntgate.debug.gdb.GdbStub;
 import ntgate.nt.NtSystem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,9 +35,18 @@ public final class DebugCommand implements Callable<Integer> {
     @Option(names = "--int2e", description = "Make ntdll enter the kernel with INT 2Eh (KiIntSystemCall) instead of SYSENTER.")
     boolean int2e;
 
+    @Option(names = "--driver", paramLabel = "FILE.sys",
+            description = "Load a kernel driver before the program starts (repeatable).")
+    java.util.List<java.nio.file.Path> driverFiles = new java.util.ArrayList<>();
+
     @Option(names = "--max-insns", defaultValue = "2000000000", paramLabel = "N",
             description = "Instruction budget of each g/p/t (default ${DEFAULT-VALUE}).")
     long maxInsns;
+
+    @Option(names = "--gdb", paramLabel = "[HOST:]PORT",
+            description = "Serve the GDB remote protocol on PORT (loopback unless HOST is named) instead of taking commands:"
+                    + " gdb -ex 'target remote :PORT', IDA, Ghidra.")
+    String gdb;
 
     @Override
     public Integer call() throws IOException {
@@ -43,10 +54,26 @@ public final class DebugCommand implements Callable<Integer> {
             System.err.println("ntgate debug: --max-insns must be positive");
             return 2;
         }
+        java.net.InetSocketAddress address = null;
+        if (gdb != null) {
+            if (commands != null) {
+                System.err.println("ntgate debug: --gdb and -c cannot be used together (use gdb's 'monitor CMD')");
+                return 2;
+            }
+            try {
+                address = GdbServer.address(gdb);
+            } catch (GdbServer.BadAddress e) {
+                System.err.println("ntgate debug: --gdb: " + e.getMessage());
+                return 2;
+            }
+        }
         ProgramFile program = ProgramFile.open("debug", file, null);
         if (program == null) return 2;
+        var drivers = ProgramFile.drivers("debug", driverFiles);
+        if (drivers == null) return 2;
         PrintStream out = System.out;
         NtSystem.Options o = new NtSystem.Options();
+        o.drivers = drivers;
         o.int2e = int2e;
         o.commandLine = file.toString();
         o.stdout = out;
@@ -54,6 +81,7 @@ public final class DebugCommand implements Callable<Integer> {
         o.stdin = java.io.InputStream.nullInputStream();
         NtSystem sys = program.boot("debug", o);
         if (sys == null) return 2;
+        if (gdb != null) return serveGdb(sys, address);
         Debugger d = new Debugger(sys, out, maxInsns);
         d.attach();
         if (commands != null) {
@@ -63,5 +91,48 @@ public final class DebugCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** {@code --gdb}: the machine under the GDB stub; {@code monitor CMD} runs a WinDbg-style command. */
+    private int serveGdb(NtSystem sys, java.net.InetSocketAddress address) throws IOException {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        Debugger d = new Debugger(sys, ps, maxInsns);
+        java.util.function.Function<String, String> monitor = line -> {
+            ntgate.cpu.CpuHooks stub = sys.cpu.hooks();
+            sys.cpu.setHooks(d);
+            buf.reset();
+            try {
+                for (String cmd : line.split(";")) {
+                    if (!cmd.isBlank()) d.execute(cmd.strip());
+                }
+            } finally {
+                sys.cpu.setHooks(stub);
+            }
+            return buf.toString(StandardCharsets.UTF_8);
+        };
+        GdbStub stub = new GdbStub(sys, maxInsns, monitor);
+        GdbServer server;
+        try {
+            server = new GdbServer(address);
+        } catch (IOException e) {
+            System.err.println("ntgate debug: --gdb: cannot listen on " + address + ": " + e.getMessage());
+            return 2;
+        }
+        try (server) {
+            java.net.InetSocketAddress at = server.bound();
+            String where = at.getAddress().getHostAddress() + ":" + at.getPort();
+            System.err.println("ntgate: waiting for gdb on " + where + " (in gdb: target remote " + where + ")");
+            System.err.flush();
+            GdbStub.Outcome o = server.serve(stub, System.err);
+            System.out.flush();
+            if (o == GdbStub.Outcome.DETACHED && !stub.ended()) {
+                NtSystem.End end = stub.runFree();
+                System.out.flush();
+                return RunCommand.report(sys, end);
+            }
+            if (stub.endedMessage() != null) System.err.println("ntgate: " + stub.endedMessage());
+            return sys.k.bugCheck != null || stub.endedMessage() != null && stub.endedMessage().startsWith("triple") ? 3 : 0;
+        }
     }
 }

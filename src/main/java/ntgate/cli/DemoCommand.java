@@ -11,9 +11,8 @@ import ntgate.nt.layout.Dt;
 import ntgate.nt.layout.GuestReader;
 import ntgate.nt.layout.Layouts;
 import ntgate.nt.layout.Struct;
-import ntgate.trace.GateTracer;
+import ntgate.trace.Tracer;
 import ntgate.trace.Hooks;
-import ntgate.trace.SyscallTracer;
 import picocli.CommandLine.Command;
 
 import java.io.ByteArrayOutputStream;
@@ -69,8 +68,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         PrintStream callsPs = new PrintStream(calls, true, StandardCharsets.UTF_8);
         PrintStream gatePs = new PrintStream(gate, true, StandardCharsets.UTF_8);
-        SyscallTracer st = new SyscallTracer(callsPs);
-        OneCall one = new OneCall(sys, new GateTracer(sys, gatePs), Services.byName(TRACED).number());
+        Tracer st = Tracer.text(sys, callsPs, Tracer.Scope.SYSCALLS);
+        OneCall one = new OneCall(sys, Tracer.text(sys, gatePs, Tracer.Scope.GATE), Services.byName(TRACED).number());
         sys.cpu.setHooks(Hooks.combine(st, one));
         NtSystem.End end = sys.run(BUDGET);
         st.finish();
@@ -179,13 +178,13 @@ public final class DemoCommand implements Callable<Integer> {
      */
     static final class OneCall implements CpuHooks {
         private final NtSystem sys;
-        private final GateTracer tracer;
+        private final Tracer tracer;
         private final int number;
         private boolean open, done;
         int frameAddress;
         byte[] frame;
 
-        OneCall(NtSystem sys, GateTracer tracer, int number) {
+        OneCall(NtSystem sys, Tracer tracer, int number) {
             this.sys = sys;
             this.tracer = tracer;
             this.number = number;

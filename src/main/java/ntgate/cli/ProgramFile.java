@@ -72,10 +72,41 @@ final class ProgramFile {
         return new ProgramFile(file, false, o -> NtSystem.boot(source, file.toString(), o));
     }
 
+    /**
+     * Reads and validates the {@code --driver} files; on a problem prints one line ({@code ntgate CMD: FILE: what is
+     * wrong}) and returns null.
+     */
+    static java.util.List<ntgate.nt.drv.Drivers.DriverFile> drivers(String command, java.util.List<Path> files) {
+        java.util.List<ntgate.nt.drv.Drivers.DriverFile> out = new java.util.ArrayList<>();
+        for (Path f : files) {
+            byte[] raw;
+            try {
+                raw = Files.readAllBytes(f);
+            } catch (java.nio.file.NoSuchFileException e) {
+                System.err.println("ntgate " + command + ": " + f + ": no such file");
+                return null;
+            } catch (IOException e) {
+                System.err.println("ntgate " + command + ": cannot read " + f + ": " + e.getMessage());
+                return null;
+            }
+            try {
+                ntgate.pe.PeDriver.parse(raw);
+            } catch (PeFormatException e) {
+                System.err.println("ntgate " + command + ": " + f + ": " + e.getMessage());
+                return null;
+            }
+            out.add(new ntgate.nt.drv.Drivers.DriverFile(f.toString(), raw));
+        }
+        return out;
+    }
+
     /** Boots; on a load error prints it (the assembler's lines as they are, a PE error as one line) and returns null. */
     NtSystem boot(String command, NtSystem.Options o) {
         try {
             return booter.boot(o);
+        } catch (ntgate.nt.drv.Drivers.LoadError e) {
+            System.err.println("ntgate " + command + ": " + e.getMessage());
+            return null;
         } catch (NtSystem.LoadError e) {
             System.err.println((pe ? "ntgate " + command + ": " + file + ": " : "") + e.getMessage());
             return null;

@@ -2,8 +2,14 @@ package ntgate.cli;
 
 import ntgate.nt.NtStatus;
 import ntgate.nt.NtSystem;
-import ntgate.trace.GateTracer;
-import ntgate.trace.SyscallTracer;
+import ntgate.trace.DrcovCoverage;
+import ntgate.trace.JsonlTrace;
+import ntgate.trace.ModuleMap;
+import ntgate.trace.TenetTrace;
+import ntgate.trace.TextTrace;
+import ntgate.trace.TraceFilter;
+import ntgate.trace.TraceListener;
+import ntgate.trace.Tracer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,8 +36,24 @@ public final class RunCommand implements Callable<Integer> {
     Path file;
 
     @Option(names = "--trace", paramLabel = "WHAT", split = ",",
-            description = "What to trace on stderr: syscalls (one line per call), gate (every instruction from SYSENTER/INT 2Eh to SYSEXIT/IRETD).")
+            description = "What to trace (on stderr unless --trace-file): syscalls (one line per call), gate (every instruction"
+                    + " from SYSENTER/INT 2Eh to SYSEXIT/IRETD), insns (every instruction).")
     java.util.List<String> trace = new java.util.ArrayList<>();
+
+    @Option(names = "--trace-file", paramLabel = "FILE", description = "Write the trace to FILE instead of stderr.")
+    Path traceFile;
+
+    @Option(names = "--trace-format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "text (default), jsonl (one JSON object per event) or tenet (IDA Tenet's trace format; implies --trace insns).")
+    String traceFormat;
+
+    @Option(names = "--trace-filter", paramLabel = "TERMS",
+            description = "Keep only these services (NtWriteFile, Nt*), modules (nt, ntdll, the program) or address ranges"
+                    + " (401000-401fff), comma-separated.")
+    java.util.List<String> traceFilter = new java.util.ArrayList<>();
+
+    @Option(names = "--coverage", paramLabel = "FILE", description = "Write the basic blocks executed to FILE as drcov coverage (Lighthouse).")
+    Path coverage;
 
     @Option(names = "--int2e", description = "Make ntdll enter the kernel with INT 2Eh (KiIntSystemCall) instead of SYSENTER.")
     boolean int2e;
@@ -48,6 +70,10 @@ public final class RunCommand implements Callable<Integer> {
             return (int) Long.parseLong(h, 16);
         }
     }
+
+    @Option(names = "--driver", paramLabel = "FILE.sys",
+            description = "Load a kernel driver before the program starts (repeatable; loaded in order, DriverEntry at PASSIVE_LEVEL, DriverUnload at the end).")
+    java.util.List<Path> driverFiles = new java.util.ArrayList<>();
 
     @Option(names = "--max-insns", defaultValue = "2000000000", paramLabel = "N",
             description = "Instruction budget (default ${DEFAULT-VALUE}).")
@@ -89,11 +115,28 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        java.util.EnumSet<Tracer.Scope> scopes = java.util.EnumSet.noneOf(Tracer.Scope.class);
         for (String t : trace) {
-            if (!t.equals("syscalls") && !t.equals("gate")) {
-                System.err.println("ntgate run: unknown --trace '" + t + "' (expected syscalls or gate)");
-                return ExitCodes.USAGE;
+            switch (t) {
+                case "syscalls" -> scopes.add(Tracer.Scope.SYSCALLS);
+                case "gate" -> scopes.add(Tracer.Scope.GATE);
+                case "insns" -> scopes.add(Tracer.Scope.INSNS);
+                default -> {
+                    System.err.println("ntgate run: unknown --trace '" + t + "' (expected syscalls, gate or insns)");
+                    return ExitCodes.USAGE;
+                }
             }
+        }
+        if (!traceFormat.equals("text") && !traceFormat.equals("jsonl") && !traceFormat.equals("tenet")) {
+            System.err.println("ntgate run: unknown --trace-format '" + traceFormat + "' (expected text, jsonl or tenet)");
+            return ExitCodes.USAGE;
+        }
+        if (scopes.isEmpty() && (traceFile != null || !traceFilter.isEmpty() || !traceFormat.equals("text"))) {
+            scopes.add(traceFormat.equals("tenet") ? Tracer.Scope.INSNS : Tracer.Scope.SYSCALLS);
+        }
+        if (traceFormat.equals("tenet") && !scopes.contains(Tracer.Scope.INSNS) && !scopes.contains(Tracer.Scope.GATE)) {
+            System.err.println("ntgate run: a tenet trace records instructions: use --trace insns or --trace gate");
+            return ExitCodes.USAGE;
         }
         if (maxInsns <= 0) {
             System.err.println("ntgate run: --max-insns must be positive");
@@ -101,6 +144,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         ProgramFile program = ProgramFile.open("run", file, imageBase);
         if (program == null) return ExitCodes.LOAD_ERROR;
+        drivers = ProgramFile.drivers("run", driverFiles);
+        if (drivers == null) return ExitCodes.LOAD_ERROR;
         PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false);
         PrintStream err = new PrintStream(new BufferedOutputStream(System.err, 1 << 16), false);
         java.io.ByteArrayOutputStream stdinSeen = new java.io.ByteArrayOutputStream();
@@ -121,7 +166,48 @@ public final class RunCommand implements Callable<Integer> {
         });
         NtSystem sys = program.boot("run", o);
         if (sys == null) return ExitCodes.LOAD_ERROR;
-        int code = execute(sys, trace.contains("syscalls"), trace.contains("gate"), maxInsns, out, err);
+        TraceFilter filter;
+        try {
+            filter = TraceFilter.parse(traceFilter, new ModuleMap(sys));
+        } catch (TraceFilter.BadFilter e) {
+            System.err.println("ntgate run: --trace-filter: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        PrintStream traceOut = err;
+        if (traceFile != null) {
+            try {
+                traceOut = new PrintStream(new BufferedOutputStream(java.nio.file.Files.newOutputStream(traceFile), 1 << 16), false,
+                        java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IOException | RuntimeException e) {
+                System.err.println("ntgate run: cannot write the trace file " + traceFile + ": " + e.getMessage());
+                return ExitCodes.USAGE;
+            }
+        }
+        Tracer tracer = null;
+        if (!scopes.isEmpty()) {
+            TraceListener l = switch (traceFormat) {
+                case "jsonl" -> new JsonlTrace(traceOut, a -> sys.symbolAt(a).orElse(null));
+                case "tenet" -> new TenetTrace(traceOut);
+                default -> new TextTrace(traceOut).symbols(sys::symbolize);
+            };
+            tracer = new Tracer(sys, scopes, filter, l);
+        }
+        DrcovCoverage cov = coverage == null ? null : new DrcovCoverage(new ModuleMap(sys));
+        int code;
+        try {
+            code = execute(sys, tracer, cov, maxInsns, out, err);
+        } finally {
+            // Kept even when ntgate fails internally: the trace so far is the user's best clue.
+            if (traceFile != null) traceOut.close();
+        }
+        if (traceFile != null && traceOut.checkError()) System.err.println("ntgate run: error writing the trace file " + traceFile);
+        if (cov != null) {
+            try (java.io.OutputStream covOut = new BufferedOutputStream(java.nio.file.Files.newOutputStream(coverage))) {
+                cov.write(covOut);
+            } catch (IOException | RuntimeException e) {
+                System.err.println("ntgate run: cannot write the coverage file " + coverage + ": " + e.getMessage());
+            }
+        }
         if (sys.k.bugCheck != null) {
             // The machine is deterministic: boot it again with the same input and record the instructions
             // that led to the stop (no recording cost on the first run).
@@ -137,8 +223,11 @@ public final class RunCommand implements Callable<Integer> {
     }
 
 
+    private java.util.List<ntgate.nt.drv.Drivers.DriverFile> drivers;
+
     private NtSystem.Options options(java.io.OutputStream out, java.io.OutputStream err, java.io.InputStream in) {
         NtSystem.Options o = new NtSystem.Options();
+        o.drivers = drivers;
         o.int2e = int2e;
         o.commandLine = file.toString();
         o.stdout = out;
@@ -148,17 +237,15 @@ public final class RunCommand implements Callable<Integer> {
         return o;
     }
 
-    /** Runs a booted machine with the chosen tracers and reports how it ended; returns the exit code. */
-    static int execute(NtSystem sys, boolean syscalls, boolean gate, long budget, PrintStream out, PrintStream err) {
-        SyscallTracer st = syscalls ? new SyscallTracer(err) : null;
-        GateTracer gt = gate ? new GateTracer(sys, err) : null;
-        sys.cpu.setHooks(ntgate.trace.Hooks.combine(st, gt));
+    /** Runs a booted machine with the chosen tracer and coverage (either may be null); returns the exit code. */
+    static int execute(NtSystem sys, Tracer tracer, DrcovCoverage coverage, long budget, PrintStream out, PrintStream err) {
+        sys.cpu.setHooks(ntgate.trace.Hooks.combine(tracer, coverage));
         NtSystem.End end;
         try {
             end = sys.run(budget);
-            if (st != null) st.finish();
         } finally {
             // Even when ntgate itself fails, what the guest wrote and the trace so far reach the user.
+            if (tracer != null) tracer.finish();
             sys.k.flushConsole();
             out.flush();
             err.flush();

@@ -693,6 +693,10 @@ public final class Cpu {
                 }
             } catch (CpuFault f) {
                 hooks.onFault(this, f, eip);
+                if (!f.trap && hooks.holdFault(this, f, eip)) {
+                    st.eip = eip;
+                    return Stop.BREAK;
+                }
                 Stop s = fault(f, eip);
                 if (s != null) return s;
             }
@@ -735,6 +739,11 @@ public final class Cpu {
             if (hooks != null) hooks.afterInsn(this, in, eip);
         } catch (CpuFault f) {
             if (hooks != null) hooks.onFault(this, f, eip);
+            if (hooks != null && !f.trap && hooks.holdFault(this, f, eip)) {
+                st.eip = eip;
+                st.flagsRest |= startFlags & CpuState.RF;
+                return Stop.BREAK;
+            }
             int deferred = pendingDebug;
             pendingDebug = 0;
             attention &= ~ATTN_PENDING_DB;

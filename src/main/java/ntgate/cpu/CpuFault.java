@@ -82,7 +82,7 @@ public final class CpuFault extends RuntimeException {
             case PF -> "#PF";
             case MF -> "#MF";
             case AC -> "#AC";
-            default -> "INT " + vector;
+            default -> String.format("INT %02Xh", vector);
         };
     }
 

@@ -19,4 +19,13 @@ public interface CpuHooks {
     /** An instruction raised a fault or trap at {@code eip}. */
     default void onFault(Cpu cpu, CpuFault fault, int eip) {
     }
+
+    /**
+     * Asked after {@link #onFault} for a fault (not a trap) raised at {@code eip}: true stops the run before the
+     * fault is delivered ({@link Cpu.Stop#BREAK}), with EIP at the faulting instruction and the machine as it was
+     * before it; resuming executes the instruction again. A debugger uses it to report the fault first.
+     */
+    default boolean holdFault(Cpu cpu, CpuFault fault, int eip) {
+        return false;
+    }
 }

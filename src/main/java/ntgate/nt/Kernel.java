@@ -65,6 +65,8 @@ public final class Kernel {
                 case Nt.PAGE_FAULT_IN_NONPAGED_AREA -> "PAGE_FAULT_IN_NONPAGED_AREA";
                 case Nt.UNEXPECTED_KERNEL_MODE_TRAP -> "UNEXPECTED_KERNEL_MODE_TRAP";
                 case Nt.KERNEL_MODE_EXCEPTION_NOT_HANDLED -> "KERNEL_MODE_EXCEPTION_NOT_HANDLED";
+                case Nt.ATTEMPTED_WRITE_TO_READONLY_MEMORY -> "ATTEMPTED_WRITE_TO_READONLY_MEMORY";
+                case Nt.BAD_POOL_CALLER -> "BAD_POOL_CALLER";
                 default -> "BUGCHECK";
             };
         }
@@ -81,6 +83,11 @@ public final class Kernel {
         handles.put(NtSystem.STD_INPUT, Console.STDIN);
         handles.put(NtSystem.STD_OUTPUT, Console.STDOUT);
         handles.put(NtSystem.STD_ERROR, Console.STDERR);
+    }
+
+    /** The object behind a handle of the process's table, or null. */
+    public Object handleObject(int handle) {
+        return handles.get(handle);
     }
 
     int newHandle(Object o) {
@@ -214,7 +221,18 @@ public final class Kernel {
         t.register("KeTestAlertThread", c -> c.gpr[0] = testAlert(arg(0)) == NtStatus.STATUS_ALERTED ? 1 : 0);
         // MmAccessFault(StoreInstruction, VirtualAddress, PreviousMode, TrapFrame): nothing in ntgate is paged
         // out or demand-zero, so every page fault that reaches the memory manager is an access violation.
-        t.register("MmAccessFault", c -> c.gpr[0] = NtStatus.STATUS_ACCESS_VIOLATION);
+        // A kernel-mode store to a present, read-only system page is bug check 0xBE, as XP's MmAccessFault makes
+        // it (ntoskrnl's code and KiServiceTable are read-only, NT-FACTS additions "write protection").
+        t.register("MmAccessFault", c -> {
+            int store = arg(0), va = arg(1), mode = arg(2);
+            long pte = sys.pages.pte(va);
+            if (store != 0 && mode == Nt.KernelMode && Integer.compareUnsigned(va, Nt.MM_SYSTEM_RANGE_START) >= 0
+                    && (pte & ntgate.nt.mm.PageTables.P) != 0 && (pte & ntgate.nt.mm.PageTables.RW) == 0) {
+                bugCheck(Nt.ATTEMPTED_WRITE_TO_READONLY_MEMORY, va, (int) pte, arg(3), 0);
+                return;
+            }
+            c.gpr[0] = NtStatus.STATUS_ACCESS_VIOLATION;
+        });
         t.register("PsConvertToGuiThread", c -> c.gpr[0] = convertToGuiThread());
         t.register("KeGdiFlushUserBatch", c -> {
             // win32k's flush: the batch is empty afterwards.
@@ -263,7 +281,8 @@ public final class Kernel {
         cpu.pendingStop = Cpu.Stop.SHUTDOWN;
     }
 
-    void bugCheck(int code, int p1, int p2, int p3, int p4) {
+    /** KeBugCheckEx from a host routine: stops the machine after the current instruction. */
+    public void bugCheck(int code, int p1, int p2, int p3, int p4) {
         int frame = mem.get(Layouts.KTHREAD, currentThread(), "TrapFrame");
         bugCheck = new BugCheck(code, p1, p2, p3, p4, cpu.st.eip, frame);
         flushConsole();

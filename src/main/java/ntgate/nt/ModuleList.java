@@ -76,6 +76,11 @@ public final class ModuleList {
         for (Consumer<Module> l : List.copyOf(listeners)) l.accept(m);
     }
 
+    /** Removes the module named {@code name} (a driver whose DriverEntry failed is unloaded). */
+    public void remove(String name) {
+        if (modules.removeIf(m -> m.name().equals(name))) index = null;
+    }
+
     /** Calls {@code listener} for every module added from now on. */
     public void onLoad(Consumer<Module> listener) {
         listeners.add(listener);

@@ -117,6 +117,9 @@ public final class NtStatus {
     public static final int STATUS_NO_CALLBACK_ACTIVE = 0xC0000258;
     /** A 2003+ mechanism (NT-FACTS §13); XP does not return it. */
     public static final int STATUS_CALLBACK_POP_STACK = 0xC0000423;
+    /** Drivers: DriverEntry failures the examples return (ntstatus.h). */
+    public static final int STATUS_DEVICE_CONFIGURATION_ERROR = 0xC0000182;
+    public static final int STATUS_NOT_FOUND = 0xC0000225;
 
     /** Internal exception code of KiTrap0E, turned into STATUS_ACCESS_VIOLATION (NT-FACTS §10.3). */
     public static final int KI_EXCEPTION_ACCESS_VIOLATION = 0x10000004;

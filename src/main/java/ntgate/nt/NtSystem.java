@@ -81,6 +81,8 @@ public final class NtSystem {
     public final Options options;
     /** The kernel objects, handles, APC queue and process state that host routines keep. */
     public final Kernel k;
+    /** The kernel drivers (--driver) and the kernel's exports to them. */
+    public final ntgate.nt.drv.Drivers drivers;
     /** The loaded modules (nt, ntdll, the program, and what loaders add): read by the debugger and tracers. */
     public final ModuleList modules = new ModuleList();
 
@@ -96,10 +98,12 @@ public final class NtSystem {
         public Integer imageBase;
         /** Guest RAM in bytes (a multiple of 4 KiB between MIN_MEMORY and PhysicalMemory.MAX_SIZE). */
         public int memory = DEFAULT_MEMORY;
+        /** Kernel drivers to load before the program starts, in this order. */
+        public List<ntgate.nt.drv.Drivers.DriverFile> drivers = List.of();
     }
 
     /** The program could not be built: one line per error, ready for the user. */
-    public static final class LoadError extends Exception {
+    public static class LoadError extends Exception {
         public LoadError(String message) {
             super(message, null, false, false);
         }
@@ -137,6 +141,8 @@ public final class NtSystem {
         this.mem = new GuestMemory(cpu);
         this.k = new Kernel(this);
         k.registerHostRoutines(hostCalls);
+        this.drivers = new ntgate.nt.drv.Drivers(this);
+        drivers.registerHostRoutines(hostCalls);
 
         // ntdll first: the kernel caches its entry points (PspLookupKernelUserEntryPoints), the program imports it.
         this.ntdll = assembleSystem(NtdllSource.source(), "ntdll.asm", NtdllSource.BASE, Layouts.resolver());
@@ -144,7 +150,8 @@ public final class NtSystem {
         Set<String> guestDefined = new HashSet<>();
         Matcher m = Pattern.compile("(?m)^(Nt\\w+):").matcher(kernelHand);
         while (m.find()) guestDefined.add(m.group(1));
-        String kernelSource = kernelHand + "\n" + ServiceTableSource.generate(hostCalls::has, guestDefined) + bootSource(options);
+        String kernelSource = kernelHand + "\n" + ServiceTableSource.generate(hostCalls::has, guestDefined)
+                + "\n" + resource("/ntgate/nt/drv/exports.asm") + bootSource(options);
         AsmOptions.Resolver kres = name -> {
             OptionalLong v = hostCalls.resolve(name);
             return v.isPresent() ? v : Layouts.resolver().resolve(name);
@@ -205,6 +212,7 @@ public final class NtSystem {
                 image.memory().length, false, image.symbols());
         try {
             build();
+            drivers.load(options.drivers);
         } catch (PageTables.Exhausted e) {
             throw new LoadError(String.format(Locale.ROOT, "%s: %d MiB of guest RAM (--memory) is not enough to load the program",
                     fileName, options.memory >>> 20));
@@ -263,7 +271,9 @@ public final class NtSystem {
         return "\nsection .text\nglobal KiSystemStartup\nKiSystemStartup:\n"
                 + (o.int2e ? "    ; --int2e: no fast system calls, so returns stay on IRETD\n"
                            : "    call KiEnableFastSyscallReturn    ; SEP present: services return through SYSEXIT\n")
-                + "    jmp KiStartUserThread    ; EBP = the first trap frame\n";
+                + (o.drivers.isEmpty() ? "" : "    call IopInitializeDrivers    ; DriverEntry of each --driver, at PASSIVE_LEVEL\n")
+                + "    jmp KiStartUserThread    ; EBP = the first trap frame\n"
+                + "    align 4096    ; .data starts on a page of its own: every code page is read-only\n";
     }
 
     private static AsmResult assembleSystem(String source, String file, int base, AsmOptions.Resolver r) {
@@ -302,12 +312,14 @@ public final class NtSystem {
 
     // ---- building the machine ------------------------------------------------------------------------------
 
-    private static final long K_RW = PageTables.RW, U_RO = PageTables.US, U_RW = PageTables.US | PageTables.RW;
+    private static final long K_RO = 0, K_RW = PageTables.RW, U_RO = PageTables.US, U_RW = PageTables.US | PageTables.RW;
 
     private void build() {
         CpuState st = cpu.st;
         // Paging first, so that everything below is written through the MMU at its virtual address.
-        mapImage(kernel, K_RW, K_RW);
+        // ntoskrnl's code (and KiServiceTable, which lies in it) is read-only: XP SP3 maps the kernel with small
+        // pages on a machine of ntgate's 64 MiB, and write-protects its code (docs/NT-FACTS-additions.md).
+        mapImage(kernel, K_RO, K_RW);
         mapImage(ntdll, U_RO, U_RW);
         mapProgram();
         pages.mapNew(GDT_BASE, 0x1000, K_RW);
@@ -700,8 +712,11 @@ public final class NtSystem {
             long left = end - cpu.icount;
             if (left <= 0) return End.BUDGET;
             Cpu.Stop s = cpu.run(left);
-            if (k.exited) return End.EXITED;
             if (k.bugCheck != null) return End.BUG_CHECK;
+            if (k.exited) {
+                if (drivers.beginUnload()) continue;      // DriverUnload of each driver, then the machine stops
+                return End.EXITED;
+            }
             if (k.deadlock != null) return End.DEADLOCK;   // Kernel.deadlock says which wait
             switch (s) {
                 case BUDGET: return End.BUDGET;

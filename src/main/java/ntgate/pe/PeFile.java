@@ -40,12 +40,17 @@ public final class PeFile {
 
     public final byte[] data;
     public final int peOffset, machine, characteristics, imageBase, entryRva, sectionAlignment, fileAlignment,
-            sizeOfImage, sizeOfHeaders, stackReserve, stackCommit, pointerToSymbolTable, numberOfSymbols;
+            sizeOfImage, sizeOfHeaders, stackReserve, stackCommit, pointerToSymbolTable, numberOfSymbols, subsystem;
+    /** IMAGE_SUBSYSTEM_NATIVE: a kernel driver (or a native program such as smss.exe). */
+    public static final int IMAGE_SUBSYSTEM_NATIVE = 1;
+    /** Parsed as a kernel driver: a DLL-flagged image is allowed, the base need not lie in user space. */
+    public final boolean driver;
     public final int[] dirRva = new int[16], dirSize = new int[16];
     public final List<Section> sections;
 
-    private PeFile(byte[] data) throws PeFormatException {
+    private PeFile(byte[] data, boolean driver) throws PeFormatException {
         this.data = data;
+        this.driver = driver;
         if (data.length == 0) throw new PeFormatException("the file is empty");
         if (data.length < 2 || data[0] != 'M' || data[1] != 'Z') {
             throw new PeFormatException("not a PE executable (no MZ signature)");
@@ -90,6 +95,7 @@ public final class PeFile {
         fileAlignment = u32(oh + 36);
         sizeOfImage = u32(oh + 56);
         sizeOfHeaders = u32(oh + 60);
+        subsystem = u16(oh + 68);
         stackReserve = u32(oh + 72);
         stackCommit = u32(oh + 76);
         int ndirs = u32(oh + 92);
@@ -104,7 +110,7 @@ public final class PeFile {
         if (dirRva[DIR_CLR] != 0 || dirSize[DIR_CLR] != 0) {
             throw new PeFormatException(".NET assembly (CLR header present): managed code needs the CLR, which ntgate does not have");
         }
-        if ((characteristics & IMAGE_FILE_DLL) != 0) throw new PeFormatException("is a DLL, not an executable");
+        if (!driver && (characteristics & IMAGE_FILE_DLL) != 0) throw new PeFormatException("is a DLL, not an executable");
         if ((characteristics & IMAGE_FILE_EXECUTABLE_IMAGE) == 0) {
             throw new PeFormatException("not an executable image (IMAGE_FILE_EXECUTABLE_IMAGE is clear: an object file?)");
         }
@@ -120,7 +126,7 @@ public final class PeFile {
         if (sizeOfImage <= 0 || sizeOfImage > MAX_IMAGE) {
             throw new PeFormatException(String.format(Locale.ROOT, "SizeOfImage 0x%X is not between 1 and ntgate's 32 MiB limit", sizeOfImage));
         }
-        if (Integer.toUnsignedLong(imageBase) + sizeOfImage > 0x7FFF0000L) {
+        if (!driver && Integer.toUnsignedLong(imageBase) + sizeOfImage > 0x7FFF0000L) {
             throw new PeFormatException(String.format(Locale.ROOT, "the image 0x%08X + 0x%X does not fit in user space", imageBase, sizeOfImage));
         }
         int secTable = oh + optSize;
@@ -181,7 +187,12 @@ public final class PeFile {
 
     /** Parses and validates the headers. */
     public static PeFile parse(byte[] data) throws PeFormatException {
-        return new PeFile(data);
+        return new PeFile(data, false);
+    }
+
+    /** Parses and validates the headers of a kernel driver (.sys): the checks of {@link #parse} that apply to one. */
+    public static PeFile parseDriver(byte[] data) throws PeFormatException {
+        return new PeFile(data, true);
     }
 
     /** True when the bytes start like a DOS/PE executable. */

@@ -91,21 +91,21 @@ public final class PeLoader implements ProgramImage.Source {
             ranges.add(new ProgramImage.Range(s.name(), s.virtualAddress(),
                     (int) PeFile.align(Integer.toUnsignedLong(s.mappedSize()), pe.sectionAlignment), s.writable(), s.executable()));
         }
-        if (base != pe.imageBase) relocate(mem, base - pe.imageBase);
+        if (base != pe.imageBase) relocate(pe, mem, base - pe.imageBase);
         bindImports(mem, exports);
         boolean tls = checkTls(mem, base);
         // Keep the loader's view of the headers consistent with where the image now lives.
         put32(mem, pe.peOffset + 4 + 20 + 28, base);
         return new ProgramImage(name, base, mem, List.copyOf(ranges), base + pe.entryRva, stackReserve(),
-                pe.stackCommit, tls, symbols(base));
+                pe.stackCommit, tls, symbols(pe, base));
     }
 
-    private NtSystem.LoadError err(String what) {
+    private static NtSystem.LoadError err(String what) {
         return new NtSystem.LoadError(what);
     }
 
     /** Applies IMAGE_REL_BASED_HIGHLOW fixups (PE Format, ".reloc Section"). */
-    private void relocate(byte[] mem, int delta) throws NtSystem.LoadError {
+    static void relocate(PeFile pe, byte[] mem, int delta) throws NtSystem.LoadError {
         int rva = pe.dirRva[PeFile.DIR_BASERELOC], size = pe.dirSize[PeFile.DIR_BASERELOC];
         if (pe.relocsStripped() || rva == 0 || size == 0) {
             throw err(String.format(Locale.ROOT,
@@ -191,7 +191,7 @@ public final class PeLoader implements ProgramImage.Source {
     }
 
     /** Function names from the COFF symbol table MinGW leaves in unstripped images (for the tracer). */
-    private Map<String, Long> symbols(int base) {
+    static Map<String, Long> symbols(PeFile pe, int base) {
         Map<String, Long> out = new TreeMap<>();
         long p = Integer.toUnsignedLong(pe.pointerToSymbolTable);
         long n = Integer.toUnsignedLong(pe.numberOfSymbols);
@@ -229,7 +229,7 @@ public final class PeLoader implements ProgramImage.Source {
         return new LinkedHashMap<>(out);
     }
 
-    private String cString(byte[] mem, int rva, String what) throws NtSystem.LoadError {
+    static String cString(byte[] mem, int rva, String what) throws NtSystem.LoadError {
         if (rva <= 0 || rva >= mem.length) throw err(String.format(Locale.ROOT, "%s at RVA 0x%X lies outside the image", what, rva));
         int end = rva;
         while (end < mem.length && mem[end] != 0 && end - rva < 512) end++;

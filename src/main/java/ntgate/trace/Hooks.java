@@ -35,6 +35,13 @@ public final class Hooks {
             public void onFault(Cpu cpu, CpuFault fault, int eip) {
                 for (CpuHooks h : a) h.onFault(cpu, fault, eip);
             }
+
+            @Override
+            public boolean holdFault(Cpu cpu, CpuFault fault, int eip) {
+                boolean hold = false;
+                for (CpuHooks h : a) hold |= h.holdFault(cpu, fault, eip);
+                return hold;
+            }
         };
     }
 

@@ -1443,7 +1443,9 @@ KiEnableFastSyscallReturn:
         add     cl, [KiSystemCallExitAdjust]
         cmp     cl, 0x80
         jae     .once                                   ; the displacement must stay a short forward jump
+        call    KiWriteProtectOff                       ; the image is read-only: clear CR0.WP around the patch
         mov     [KiSystemCallExitBranch + 1], cl        ; patch the jnz displacement
+        call    KiWriteProtectOn
         mov     al, [KiSystemCallExitAdjust]
         mov     [KiSystemCallExitAdjusted], al
 .once:
@@ -1456,9 +1458,35 @@ KiDisableFastSyscallReturn:
         mov     al, [KiSystemCallExitAdjusted]
         or      al, al
         jz      .done
+        call    KiWriteProtectOff                       ; the image is read-only: clear CR0.WP around the patch
         sub     [KiSystemCallExitBranch + 1], al        ; patch the jnz displacement back
+        call    KiWriteProtectOn
         mov     byte [KiSystemCallExitAdjusted], 0
 .done:
+        ret
+
+; KiWriteProtectOff / KiWriteProtectOn: the kernel patches its own code with interrupts off and CR0.WP
+; clear, since ntoskrnl's code pages are mapped read-only (small pages, docs/NT-FACTS-additions.md).
+; Off saves EFLAGS and CR0 in KiWriteProtectFlags / KiWriteProtectCr0; On restores both. EDX is kept.
+KiWriteProtectOff:
+        pushfd
+        pop     dword [KiWriteProtectFlags]             ; the caller's EFLAGS (IF)
+        cli
+        push    edx
+        mov     edx, cr0
+        mov     [KiWriteProtectCr0], edx
+        and     edx, ~CR0_WP
+        mov     cr0, edx                                ; CR0.WP = 0: ring 0 may write read-only pages
+        pop     edx
+        ret
+
+KiWriteProtectOn:
+        push    edx
+        mov     edx, [KiWriteProtectCr0]
+        mov     cr0, edx                                ; CR0.WP restored
+        pop     edx
+        push    dword [KiWriteProtectFlags]
+        popfd                                           ; IF restored
         ret
 
 section .data
@@ -1475,3 +1503,5 @@ MmUserProbeAddress:         dd MM_USER_PROBE_ADDRESS
 KiSystemCallExitAdjust:     db KiSystemCallExit2 - KiSystemCallExit
 KiSystemCallExitAdjusted:   db 0
 KiFastCallCopyDoneOnce:     db 0
+KiWriteProtectCr0:          dd 0
+KiWriteProtectFlags:        dd 0

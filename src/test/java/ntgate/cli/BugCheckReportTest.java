@@ -24,7 +24,10 @@ class BugCheckReportTest {
         o.stderr = new ByteArrayOutputStream();
         NtSystem sys = NtSystem.boot(PROGRAM, "hooked.asm", o);
         int table = sys.kernelSymbol("KiServiceTable");
-        sys.mem.w32(table + 4L * Services.byName("NtClose").index(), BAD_TARGET);
+        // KiServiceTable is read-only to the CPU (CR0.WP): the wild entry is written into the frame, as a
+        // debugger's `ed` would.
+        int entry = table + 4 * Services.byName("NtClose").index();
+        for (int i = 0; i < 4; i++) sys.cpu.mem.write8(sys.pages.translate(entry + i), BAD_TARGET >>> (8 * i));
         return sys;
     }
 

@@ -66,9 +66,9 @@ class DemoCommandTest {
 
     @Test
     void theGateTraceRunsFromSysenterToSysexit() {
-        int start = output.indexOf("---- gate: sysenter eax=00000103");
+        int start = output.indexOf("---- gate: sysenter NtTestAlert (0x103) eax=00000103");   // the header names the service
         int exit = output.indexOf("sysexit", start);
-        int back = output.indexOf("---- back in user mode at ntdll!KiFastSystemCallRet, eax=00000000");
+        int back = output.indexOf("---- back in user mode at ntdll!KiFastSystemCallRet, eax=00000000 STATUS_SUCCESS");
         assertTrue(start >= 0 && start < exit && exit < back, output);
         assertTrue(output.contains("nt!KiFastCallEntry "), output);
         assertTrue(output.contains("hostcall"), output);

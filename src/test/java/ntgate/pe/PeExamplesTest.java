@@ -2,7 +2,7 @@ package ntgate.pe;
 
 import ntgate.nt.layout.Layouts;
 import ntgate.nt.layout.Nt;
-import ntgate.trace.SyscallTracer;
+import ntgate.trace.Tracer;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -26,7 +26,7 @@ class PeExamplesTest {
     void helloTracedMakesNtWriteFileThenNtTerminateProcess() {
         PeRun r = PeRun.boot(PeRun.example("hello.exe"), "hello.exe", null);
         ByteArrayOutputStream trace = new ByteArrayOutputStream();
-        SyscallTracer t = new SyscallTracer(new PrintStream(trace, true, StandardCharsets.UTF_8));
+        Tracer t = Tracer.text(r.sys, new PrintStream(trace, true, StandardCharsets.UTF_8), Tracer.Scope.SYSCALLS);
         r.sys.cpu.setHooks(t);
         r.sys.run(10_000_000);
         t.finish();

@@ -25,6 +25,11 @@ public final class Mmu {
         void written(int linear, int size);
     }
 
+    /** Told of every data read when read logging is on (tracers that record what an instruction read). */
+    public interface ReadLog {
+        void read(int linear, int size);
+    }
+
     private static final int TLB_BITS = 11;
     private static final int TLB_SIZE = 1 << TLB_BITS;
     private static final int TLB_MASK = TLB_SIZE - 1;
@@ -53,6 +58,7 @@ public final class Mmu {
     private final boolean[] codePage;
     private CodeWatcher codeWatcher;
     private WriteLog writeLog;
+    private ReadLog readLog;
 
     // Data breakpoints (DR0-DR3 with R/W = 01 or 11): while any is set, reads and writes bypass the TLB.
     private int watchMask, watchWritesOnly, watchHits;
@@ -101,6 +107,12 @@ public final class Mmu {
     /** Turns write logging on (null: off). While on, every write takes the slow path. */
     public void setWriteLog(WriteLog log) {
         this.writeLog = log;
+        flushAll();
+    }
+
+    /** Turns read logging on (null: off). While on, every data read takes the slow path. */
+    public void setReadLog(ReadLog log) {
+        this.readLog = log;
         flushAll();
     }
 
@@ -359,6 +371,7 @@ public final class Mmu {
 
     private int slowRead(int linear, int size, int kind, boolean user) {
         int off = linear & 0xFFF;
+        if (readLog != null && kind == READ) readLog.read(linear, size);
         if (off + size <= 0x1000) {
             long p = translate(linear, kind, user);
             return switch (size) {
@@ -419,7 +432,8 @@ public final class Mmu {
         if (page < mem.size()) {
             mem.ensure(page);   // the fast paths index the array directly
             int pp = (int) (page >>> 12);
-            boolean cacheable = !(kind == WRITE && (writeLog != null || codePage[pp])) && !(watchMask != 0 && kind != EXEC);
+            boolean cacheable = !(kind == WRITE && (writeLog != null || codePage[pp])) && !(watchMask != 0 && kind != EXEC)
+                    && !(kind == READ && readLog != null);
             if (cacheable) {
                 tags[tagSet][i] = linear >>> 12;
                 phys[tagSet][i] = (int) page;

@@ -53,9 +53,11 @@ public final class ServiceTableSource {
             s.append("    ").append(ret(sv.argBytes())).append('\n');
         }
 
-        s.append("section .data\n");
+        // KiServiceTable and KiArgumentTable lie in ntoskrnl's .text on XP, so they are as read-only as its code.
         s.append("align 4\n");
         table(s, "KiServiceTable", "KiArgumentTable", Services.nativeServices(), Services.NATIVE_LIMIT, hostImplemented, guestDefined, false);
+        s.append("section .data\n");
+        s.append("align 4\n");
         table(s, "W32pServiceTable", "W32pArgumentTable", Services.win32k(), Services.WIN32K_LIMIT, hostImplemented, guestDefined, true);
         s.append("align 16\n");
         s.append("global KeServiceDescriptorTableShadow\n");

@@ -492,12 +492,79 @@ public final class Layouts {
             .ptr(0x4C, "PatchInformation", "")
             .build();
 
+    /** UNICODE_STRING (ntdef.h): Length and MaximumLength in bytes, then the buffer. */
+    public static final Struct UNICODE_STRING = Struct.builder("UNICODE_STRING", 0x8)
+            .u16(0x00, "Length", "bytes in use, without a terminator")
+            .u16(0x02, "MaximumLength", "bytes of the buffer")
+            .ptr(0x04, "Buffer", "WCHAR*")
+            .build();
+
+    /** DRIVER_EXTENSION as far as the DDK's wdm.h declares it (XP keeps private fields after ServiceKeyName). */
+    public static final Struct DRIVER_EXTENSION = Struct.builder("DRIVER_EXTENSION", 0x1C)
+            .ptr(0x00, "DriverObject", "back pointer")
+            .ptr(0x04, "AddDevice", "PnP AddDevice routine")
+            .u32(0x08, "Count", "times DriverEntry/reinitialize ran")
+            .struct(0x0C, "ServiceKeyName", UNICODE_STRING, "the service key's name")
+            .build();
+
+    /** DRIVER_OBJECT (wdm.h, x86; Type 4, Size 0xA8): 28 major functions, IRP_MJ_MAXIMUM_FUNCTION = 0x1B. */
+    public static final Struct DRIVER_OBJECT = Struct.builder("DRIVER_OBJECT", 0xA8)
+            .u16(0x00, "Type", "IO_TYPE_DRIVER = 4")
+            .u16(0x02, "Size", "0xA8")
+            .ptr(0x04, "DeviceObject", "first DEVICE_OBJECT of the driver")
+            .u32(0x08, "Flags", "")
+            .ptr(0x0C, "DriverStart", "image base")
+            .u32(0x10, "DriverSize", "SizeOfImage")
+            .ptr(0x14, "DriverSection", "the loader's LDR_DATA_TABLE_ENTRY")
+            .ptr(0x18, "DriverExtension", "DRIVER_EXTENSION*")
+            .struct(0x1C, "DriverName", UNICODE_STRING, "\\Driver\\Name")
+            .ptr(0x24, "HardwareDatabase", "UNICODE_STRING*")
+            .ptr(0x28, "FastIoDispatch", "")
+            .ptr(0x2C, "DriverInit", "DriverEntry")
+            .ptr(0x30, "DriverStartIo", "")
+            .ptr(0x34, "DriverUnload", "called when the driver is unloaded")
+            .bytes(0x38, "MajorFunction", 0x70, "PDRIVER_DISPATCH[28]")
+            .build();
+
+    /** DEVICE_OBJECT (wdm.h, x86; Type 3, Size 0xB8 plus the device extension). */
+    public static final Struct DEVICE_OBJECT = Struct.builder("DEVICE_OBJECT", 0xB8)
+            .u16(0x00, "Type", "IO_TYPE_DEVICE = 3")
+            .u16(0x02, "Size", "0xB8 + DeviceExtensionSize")
+            .u32(0x04, "ReferenceCount", "")
+            .ptr(0x08, "DriverObject", "")
+            .ptr(0x0C, "NextDevice", "the driver's next device")
+            .ptr(0x10, "AttachedDevice", "")
+            .ptr(0x14, "CurrentIrp", "")
+            .ptr(0x18, "Timer", "")
+            .u32(0x1C, "Flags", "DO_*")
+            .u32(0x20, "Characteristics", "FILE_DEVICE_* characteristics")
+            .ptr(0x24, "Vpb", "")
+            .ptr(0x28, "DeviceExtension", "")
+            .u32(0x2C, "DeviceType", "FILE_DEVICE_*")
+            .u8(0x30, "StackSize", "")
+            .u32(0x5C, "AlignmentRequirement", "")
+            .ptr(0xB0, "DeviceObjectExtension", "")
+            .build();
+
+    /** MDL (wdm.h, x86): the header; the PFN_NUMBER array of the pages follows at +0x1C. */
+    public static final Struct MDL = Struct.builder("MDL", 0x1C)
+            .ptr(0x00, "Next", "")
+            .u16(0x04, "Size", "header + 4 bytes per page")
+            .u16(0x06, "MdlFlags", "MDL_*")
+            .ptr(0x08, "Process", "")
+            .ptr(0x0C, "MappedSystemVa", "")
+            .ptr(0x10, "StartVa", "page of the first byte")
+            .u32(0x14, "ByteCount", "")
+            .u32(0x18, "ByteOffset", "offset of the first byte in its page")
+            .build();
+
     private static final List<Struct> ALL = List.of(
             KTRAP_FRAME, KPCR, KPRCB, KPROCESSOR_STATE, KSPECIAL_REGISTERS, KTSS, KTHREAD, ETHREAD,
             KAPC, KAPC_STATE, KPROCESS, EPROCESS, TEB, NT_TIB, PEB, CLIENT_ID, KUSER_SHARED_DATA, CONTEXT,
             FLOATING_SAVE_AREA, EXCEPTION_RECORD, KSERVICE_TABLE_DESCRIPTOR, KDESCRIPTOR, KCALLOUT_FRAME, LIST_ENTRY,
             RTL_USER_PROCESS_PARAMETERS, MEMORY_BASIC_INFORMATION, SYSTEM_BASIC_INFORMATION,
-            PROCESS_BASIC_INFORMATION, PEB_LDR_DATA, LDR_DATA_TABLE_ENTRY);
+            PROCESS_BASIC_INFORMATION, PEB_LDR_DATA, LDR_DATA_TABLE_ENTRY,
+            UNICODE_STRING, DRIVER_EXTENSION, DRIVER_OBJECT, DEVICE_OBJECT, MDL);
 
     private static final Map<String, Struct> BY_NAME;
     private static final Map<String, Long> SYMBOLS;

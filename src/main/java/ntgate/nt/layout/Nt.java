@@ -141,6 +141,12 @@ public final class Nt {
     public static final int IRQL_NOT_LESS_OR_EQUAL = 0x0A;
     public static final int UNEXPECTED_KERNEL_MODE_TRAP = 0x7F;
     public static final int KERNEL_MODE_EXCEPTION_NOT_HANDLED = 0x8E;
+    /** A kernel-mode write to a read-only system page (bugcodes.h; P1 = address, P2 = the PTE). */
+    public static final int ATTEMPTED_WRITE_TO_READONLY_MEMORY = 0xBE;
+    /** A bad pool request: P1 = 7 for a free of a block that is not allocated (bugcodes.h). */
+    public static final int BAD_POOL_CALLER = 0xC2;
+    /** CR0.WP (SDM Vol.3A 2.5): supervisor writes honour read-only pages. */
+    public static final int CR0_WP = 0x10000;
 
     private static final Map<String, Long> SYMBOLS = collect();
 

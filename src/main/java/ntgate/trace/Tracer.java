@@ -1,0 +1,228 @@
+package ntgate.trace;
+
+import ntgate.asm.AsmRecord;
+import ntgate.asm.AsmResult;
+import ntgate.asm.Disassembler;
+import ntgate.cpu.Cpu;
+import ntgate.cpu.CpuFault;
+import ntgate.cpu.CpuHooks;
+import ntgate.cpu.decode.Insn;
+import ntgate.cpu.decode.Op;
+import ntgate.cpu.mem.Mmu;
+import ntgate.nt.NtSystem;
+import ntgate.nt.ke.Services;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns the CPU's execution hooks into {@link TraceEvent}s for one listener: the system calls
+ * ({@code --trace syscalls}: where user mode leaves with SYSENTER or INT 2Eh in ring 3, arguments read at EDX+8
+ * or EDX as the kernel reads them, and where the call comes back to ring 3 after SYSEXIT or IRETD), the gate
+ * ({@code --trace gate}: every instruction from that SYSENTER or INT 2Eh to the SYSEXIT or IRETD that returns),
+ * and every instruction ({@code --trace insns}). Installed only when a trace is asked for, so an untraced run
+ * keeps the CPU's fast loop.
+ */
+public final class Tracer implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
+    /** What to report. */
+    public enum Scope { SYSCALLS, GATE, INSNS }
+
+    private final NtSystem sys;
+    private final TraceListener out;
+    private final TraceFilter filter;
+    private final boolean calls, gate, insns, reads;
+    private final Disassembler dis;
+    private final Map<Integer, String> annotations = new HashMap<>();
+
+    /** Calls that left ring 3 and have not come back, innermost first. */
+    private final ArrayDeque<TraceEvent.CallEntry> pending = new ArrayDeque<>();
+    private boolean returning;
+    /** Inside the gate of a call the filter passes. */
+    private boolean inGate;
+    /** Inside a call the filter passes (ring 0 side). */
+    private boolean inCall;
+
+    // The instruction being recorded.
+    private boolean recording;
+    private int[] before;
+    private final int[] writes = new int[128];
+    private int nWrites;
+    private final int[] readsLog = new int[128];
+    private int nReads;
+    private Insn current;
+
+    public Tracer(NtSystem sys, java.util.Set<Scope> scopes, TraceFilter filter, TraceListener out) {
+        this.sys = sys;
+        this.out = out;
+        this.filter = filter == null ? TraceFilter.ALL : filter;
+        this.calls = scopes.contains(Scope.SYSCALLS);
+        this.gate = scopes.contains(Scope.GATE);
+        this.insns = scopes.contains(Scope.INSNS);
+        this.reads = (gate || insns) && out.wantsReads();
+        this.dis = new Disassembler(true, sys::symbolAt);
+        if (gate || insns) {
+            List<AsmResult> images = new ArrayList<>(sys.images().values());
+            if (sys.program != null) images.add(sys.program);
+            for (AsmResult r : images) {
+                for (AsmRecord rec : r.instructions()) {
+                    if (rec.annotation() != null && !rec.annotation().isBlank()) annotations.put((int) rec.address(), rec.annotation().strip());
+                }
+            }
+            sys.cpu.mmu.setWriteLog(this);
+            if (reads) sys.cpu.mmu.setReadLog(this);
+        }
+    }
+
+    /** A text trace ({@link TextTrace}) of these scopes to {@code out}, unfiltered. */
+    public static Tracer text(NtSystem sys, java.io.PrintStream out, Scope first, Scope... more) {
+        return new Tracer(sys, java.util.EnumSet.of(first, more), TraceFilter.ALL, new TextTrace(out).symbols(sys::symbolize));
+    }
+
+    @Override
+    public void written(int linear, int size) {
+        if (recording && nWrites + 2 <= writes.length) {
+            writes[nWrites++] = linear;
+            writes[nWrites++] = size;
+        }
+    }
+
+    @Override
+    public void read(int linear, int size) {
+        if (recording && nReads + 2 <= readsLog.length) {
+            readsLog[nReads++] = linear;
+            readsLog[nReads++] = size;
+        }
+    }
+
+    @Override
+    public boolean beforeInsn(Cpu cpu, Insn in) {
+        if (returning && cpu.st.cpl == 3) {
+            returning = false;
+            inCall = false;
+            if (!pending.isEmpty()) {
+                TraceEvent.CallEntry c = pending.pop();
+                if (calls && filter.call(c.number())) {
+                    out.event(new TraceEvent.CallExit(cpu.icount, c.number(), c.service(), true, cpu.gpr[0]));
+                }
+            }
+        }
+        if (cpu.st.cpl == 3) {
+            boolean sysenter = in.op == Op.SYSENTER;
+            if (sysenter || in.op == Op.INT_Ib && (in.imm & 0xFF) == 0x2E) enter(cpu, sysenter);
+        }
+        boolean wanted = insns ? filter.address(cpu.st.eip) && (!filter.hasServices() || inCall) : inGate && filter.address(cpu.st.eip);
+        if (wanted) {
+            recording = true;
+            current = in;
+            before = registers(cpu, cpu.st.eip);
+            nWrites = 0;
+            nReads = 0;
+        }
+        return true;
+    }
+
+    private void enter(Cpu cpu, boolean sysenter) {
+        while (!pending.isEmpty()) {
+            // The previous call never came back to ring 3.
+            TraceEvent.CallEntry c = pending.pop();
+            if (calls && filter.call(c.number())) out.event(new TraceEvent.CallExit(cpu.icount, c.number(), c.service(), false, 0));
+        }
+        int number = cpu.gpr[0];
+        Services.Service sv = Services.byNumber(number);
+        String name = sv == null ? null : sv.name();
+        int argPointer = sysenter ? cpu.gpr[2] + 8 : cpu.gpr[2];
+        int n = sv == null ? 0 : sv.argCount();
+        List<Integer> args = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Integer v = null;
+            try {
+                v = cpu.mmu.read32(argPointer + 4 * i);
+            } catch (CpuFault e) {
+                // not readable from user mode: the kernel's probe will fail the call
+            }
+            args.add(v);
+        }
+        TraceEvent.CallEntry c = new TraceEvent.CallEntry(cpu.icount, cpu.st.eip, number, name, sysenter, argPointer,
+                Collections.unmodifiableList(args));
+        pending.push(c);
+        boolean pass = filter.call(number);
+        inCall = pass;
+        if (calls && pass) out.event(c);
+        if (gate && pass) {
+            inGate = true;
+            out.event(new TraceEvent.GateEntry(cpu.icount, cpu.st.eip, number, name, sysenter, cpu.gpr[0], cpu.gpr[2]));
+        }
+    }
+
+    @Override
+    public void afterInsn(Cpu cpu, Insn in, int eip) {
+        if (recording) {
+            recording = false;
+            out.event(step(cpu, eip, null));
+        }
+        if ((in.op == Op.SYSEXIT || in.op == Op.IRET) && cpu.st.cpl == 3) {
+            returning = true;
+            if (inGate) {
+                inGate = false;
+                out.event(new TraceEvent.GateExit(cpu.icount, cpu.st.eip, cpu.gpr[0]));
+            }
+        }
+    }
+
+    @Override
+    public void onFault(Cpu cpu, CpuFault fault, int eip) {
+        if (recording) {
+            recording = false;
+            nWrites = 0;
+            nReads = 0;
+            out.event(step(cpu, eip, fault.getMessage()));
+        }
+    }
+
+    /** The run is over: calls still open never returned. */
+    public void finish() {
+        while (!pending.isEmpty()) {
+            TraceEvent.CallEntry c = pending.pop();
+            if (calls && filter.call(c.number())) out.event(new TraceEvent.CallExit(sys.cpu.icount, c.number(), c.service(), false, 0));
+        }
+        out.finish();
+    }
+
+    private static int[] registers(Cpu cpu, int eip) {
+        int[] r = new int[10];
+        System.arraycopy(cpu.gpr, 0, r, 0, 8);
+        r[8] = eip;
+        r[9] = cpu.st.eflags();
+        return r;
+    }
+
+    private TraceEvent.Step step(Cpu cpu, int eip, String fault) {
+        Insn in = current;
+        byte[] bytes = new byte[in.len];
+        for (int i = 0; i < bytes.length; i++) bytes[i] = (byte) Math.max(0, cpu.mmu.peek8(eip + i));
+        return new TraceEvent.Step(cpu.icount, eip, cpu.st.cpl, sys.symbolAt(eip).orElse(""), bytes, dis.text(in, eip),
+                annotations.get(eip), before, registers(cpu, cpu.st.eip), accesses(cpu, readsLog, nReads),
+                accesses(cpu, writes, nWrites), fault);
+    }
+
+    private static List<TraceEvent.Access> accesses(Cpu cpu, int[] log, int n) {
+        if (n == 0) return List.of();
+        List<TraceEvent.Access> l = new ArrayList<>(n / 2);
+        for (int i = 0; i < n; i += 2) {
+            int a = log[i], size = log[i + 1];
+            byte[] d = new byte[size];
+            boolean ok = true;
+            for (int k = 0; k < size; k++) {
+                int b = cpu.mmu.peek8(a + k);
+                if (b < 0) ok = false;
+                d[k] = (byte) b;
+            }
+            if (ok) l.add(new TraceEvent.Access(a, d));
+        }
+        return Collections.unmodifiableList(l);
+    }
+}
