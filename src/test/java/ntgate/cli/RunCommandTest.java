@@ -241,7 +241,7 @@ class RunCommandTest {
         NtSystem sys = NtSystem.boot(src, "w.asm", o);
         java.io.PrintStream sink = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
         IllegalStateException x = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> RunCommand.execute(sys, false, false, 1_000_000, ps, sink));
+                () -> RunCommand.execute(sys, null, null, 1_000_000, ps, sink));
         assertEquals("injected failure", x.getMessage());
         assertEquals("hello\n", out.toString(java.nio.charset.StandardCharsets.UTF_8));
     }
