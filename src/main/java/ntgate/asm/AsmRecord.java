@@ -10,11 +10,22 @@ import ntgate.cpu.decode.OpcodeTable;
  * @param bytes      its bytes (empty for reserved space)
  * @param line       1-based source line
  * @param source     the source text without the comment
- * @param annotation the comment after {@code ;}, stripped ("" if none): the instruction's annotation
+ * @param comment    the comment after {@code ;}, stripped ("" if none): the instruction's annotation in every
+ *                   language it is written in ({@link Annotation})
  * @param row        the opcode-table row for an instruction, null for data and prefix-only lines
  */
-public record AsmRecord(String section, long address, byte[] bytes, int line, String source, String annotation,
+public record AsmRecord(String section, long address, byte[] bytes, int line, String source, String comment,
                         OpcodeTable.Row row) {
+
+    /** The annotation in English (the comment without its other languages). */
+    public String annotation() {
+        return annotation(Lang.EN);
+    }
+
+    /** The annotation in {@code lang}, English where the line has no text in it. */
+    public String annotation(Lang lang) {
+        return comment.isEmpty() ? "" : Annotation.parse(comment).text(lang);
+    }
 
     public int length() {
         return bytes.length;
@@ -30,6 +41,6 @@ public record AsmRecord(String section, long address, byte[] bytes, int line, St
         for (byte b : bytes) hex.append(String.format("%02X", b & 0xFF));
         String h = hex.length() > 24 ? hex.substring(0, 22) + ".." : hex.toString();
         String s = String.format("%08X  %-24s  %s", address, h, source);
-        return annotation.isEmpty() ? s : String.format("%-60s ; %s", s, annotation);
+        return comment.isEmpty() ? s : String.format("%-60s ; %s", s, annotation());
     }
 }

@@ -39,6 +39,10 @@ public final class DebugCommand implements Callable<Integer> {
             description = "Load a kernel driver before the program starts (repeatable).")
     java.util.List<java.nio.file.Path> driverFiles = new java.util.ArrayList<>();
 
+    @Option(names = "--lang", paramLabel = "en|zh", converter = LangOption.class,
+            description = "Language of the annotations 'u' shows: en (default) or zh (Chinese).")
+    ntgate.asm.Lang lang = ntgate.asm.Lang.EN;
+
     @Option(names = "--max-insns", defaultValue = "2000000000", paramLabel = "N",
             description = "Instruction budget of each g/p/t (default ${DEFAULT-VALUE}).")
     long maxInsns;
@@ -71,7 +75,7 @@ public final class DebugCommand implements Callable<Integer> {
         if (program == null) return 2;
         var drivers = ProgramFile.drivers("debug", driverFiles);
         if (drivers == null) return 2;
-        PrintStream out = System.out;
+        PrintStream out = LangOption.stream(System.out, lang);
         NtSystem.Options o = new NtSystem.Options();
         o.drivers = drivers;
         o.int2e = int2e;
@@ -83,6 +87,7 @@ public final class DebugCommand implements Callable<Integer> {
         if (sys == null) return 2;
         if (gdb != null) return serveGdb(sys, address);
         Debugger d = new Debugger(sys, out, maxInsns);
+        d.setLanguage(lang);
         d.attach();
         if (commands != null) {
             d.script(commands);
@@ -98,6 +103,7 @@ public final class DebugCommand implements Callable<Integer> {
         java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
         PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
         Debugger d = new Debugger(sys, ps, maxInsns);
+        d.setLanguage(lang);
         java.util.function.Function<String, String> monitor = line -> {
             ntgate.cpu.CpuHooks stub = sys.cpu.hooks();
             sys.cpu.setHooks(d);

@@ -14,6 +14,7 @@ import ntgate.nt.layout.Struct;
 import ntgate.trace.Tracer;
 import ntgate.trace.Hooks;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -42,16 +43,45 @@ public final class DemoCommand implements Callable<Integer> {
     /** The widest line the demo prints (it is meant for 80 to 160 column terminals). */
     static final int WIDTH = 160;
 
+    @Option(names = "--html", arity = "0..1", paramLabel = "FILE", fallbackValue = "demo.html",
+            description = "Write the HTML report of the demo's run to FILE (default demo.html) instead of printing the tour.")
+    java.nio.file.Path html;
+
+    @Option(names = "--lang", paramLabel = "en|zh", converter = LangOption.class, description = LangOption.DESCRIPTION)
+    ntgate.asm.Lang lang = ntgate.asm.Lang.EN;
+
     @Override
     public Integer call() {
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
-        int rc = run(out);
+        int rc = html != null ? html(html, lang, out) : run(out, lang);
         out.flush();
         return rc;
     }
 
+    /** {@code demo --html FILE}: the report of the demo program, opened on the traced call; says where it went. */
+    static int html(java.nio.file.Path file, ntgate.asm.Lang lang, PrintStream out) {
+        ByteArrayOutputStream guestOut = new ByteArrayOutputStream();
+        NtSystem.Options o = new NtSystem.Options();
+        o.commandLine = "demo.asm";
+        o.stdout = guestOut;
+        o.stderr = guestOut;
+        NtSystem sys;
+        try {
+            sys = NtSystem.boot(resource(), "demo.asm", o);
+        } catch (NtSystem.LoadError e) {
+            out.println("ntgate demo: the bundled program does not load:\n" + e.getMessage());
+            return 70;
+        }
+        return ReportCommand.write(sys, new ntgate.report.Capture.Pick(0, TRACED), BUDGET, lang, "demo.asm", guestOut, file, "demo", out);
+    }
+
     /** Runs the demo, printing everything to {@code out}; returns the exit code (0 when the program exited with 0). */
     public static int run(PrintStream out) {
+        return run(out, ntgate.asm.Lang.EN);
+    }
+
+    /** {@link #run(PrintStream)} with the gate trace's annotations in {@code lang}. */
+    public static int run(PrintStream out, ntgate.asm.Lang lang) {
         ByteArrayOutputStream guestOut = new ByteArrayOutputStream();
         ByteArrayOutputStream calls = new ByteArrayOutputStream();
         ByteArrayOutputStream gate = new ByteArrayOutputStream();
@@ -69,7 +99,7 @@ public final class DemoCommand implements Callable<Integer> {
         PrintStream callsPs = new PrintStream(calls, true, StandardCharsets.UTF_8);
         PrintStream gatePs = new PrintStream(gate, true, StandardCharsets.UTF_8);
         Tracer st = Tracer.text(sys, callsPs, Tracer.Scope.SYSCALLS);
-        OneCall one = new OneCall(sys, Tracer.text(sys, gatePs, Tracer.Scope.GATE), Services.byName(TRACED).number());
+        OneCall one = new OneCall(sys, Tracer.text(sys, gatePs, Tracer.Scope.GATE).language(lang), Services.byName(TRACED).number());
         sys.cpu.setHooks(Hooks.combine(st, one));
         NtSystem.End end = sys.run(BUDGET);
         st.finish();

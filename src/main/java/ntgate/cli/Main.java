@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             DebugCommand.class,
             DemoCommand.class,
+            ReportCommand.class,
             DisasmCommand.class,
             AsmCommand.class,
             ExportsCommand.class,

@@ -75,6 +75,9 @@ public final class RunCommand implements Callable<Integer> {
             description = "Load a kernel driver before the program starts (repeatable; loaded in order, DriverEntry at PASSIVE_LEVEL, DriverUnload at the end).")
     java.util.List<Path> driverFiles = new java.util.ArrayList<>();
 
+    @Option(names = "--lang", paramLabel = "en|zh", converter = LangOption.class, description = LangOption.DESCRIPTION)
+    ntgate.asm.Lang lang = ntgate.asm.Lang.EN;
+
     @Option(names = "--max-insns", defaultValue = "2000000000", paramLabel = "N",
             description = "Instruction budget (default ${DEFAULT-VALUE}).")
     long maxInsns;
@@ -147,7 +150,7 @@ public final class RunCommand implements Callable<Integer> {
         drivers = ProgramFile.drivers("run", driverFiles);
         if (drivers == null) return ExitCodes.LOAD_ERROR;
         PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false);
-        PrintStream err = new PrintStream(new BufferedOutputStream(System.err, 1 << 16), false);
+        PrintStream err = new PrintStream(new BufferedOutputStream(System.err, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
         java.io.ByteArrayOutputStream stdinSeen = new java.io.ByteArrayOutputStream();
         NtSystem.Options o = options(out, err, new java.io.FilterInputStream(System.in) {
             @Override
@@ -190,7 +193,7 @@ public final class RunCommand implements Callable<Integer> {
                 case "tenet" -> new TenetTrace(traceOut);
                 default -> new TextTrace(traceOut).symbols(sys::symbolize);
             };
-            tracer = new Tracer(sys, scopes, filter, l);
+            tracer = new Tracer(sys, scopes, filter, l).language(lang);
         }
         DrcovCoverage cov = coverage == null ? null : new DrcovCoverage(new ModuleMap(sys));
         int code;

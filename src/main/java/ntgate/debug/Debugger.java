@@ -72,17 +72,22 @@ public final class Debugger implements CpuHooks, Expr.Context {
         this.out = out;
         this.budget = budget;
         this.dis = new Disassembler(true, sys::symbolAt);
+        setLanguage(ntgate.asm.Lang.EN);
+        cpu.setHooks(this);
+        nextUnassemble = cpu.st.eip;
+    }
+
+    /** Chooses the language of the annotations {@code u} shows beside the kernel's and ntdll's instructions. */
+    public void setLanguage(ntgate.asm.Lang lang) {
+        annotations.clear();
         List<AsmResult> images = new ArrayList<>(sys.images().values());
         if (sys.program != null) images.add(sys.program);
         for (AsmResult r : images) {
             for (AsmRecord rec : r.instructions()) {
-                if (rec.annotation() != null && !rec.annotation().isBlank()) {
-                    annotations.put((int) rec.address(), rec.annotation().strip());
-                }
+                String a = rec.annotation(lang);
+                if (!a.isBlank()) annotations.put((int) rec.address(), a.strip());
             }
         }
-        cpu.setHooks(this);
-        nextUnassemble = cpu.st.eip;
     }
 
     /** Prints the registers as the session opens (stopped before the first instruction). */

@@ -77,6 +77,21 @@ public final class Tracer implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
         }
     }
 
+    /** Shows the annotations in {@code lang} (English where a line has no text in it); returns this tracer. */
+    public Tracer language(ntgate.asm.Lang lang) {
+        if (annotations.isEmpty()) return this;
+        annotations.clear();
+        List<AsmResult> images = new ArrayList<>(sys.images().values());
+        if (sys.program != null) images.add(sys.program);
+        for (AsmResult r : images) {
+            for (AsmRecord rec : r.instructions()) {
+                String a = rec.annotation(lang);
+                if (!a.isBlank()) annotations.put((int) rec.address(), a.strip());
+            }
+        }
+        return this;
+    }
+
     /** A text trace ({@link TextTrace}) of these scopes to {@code out}, unfiltered. */
     public static Tracer text(NtSystem sys, java.io.PrintStream out, Scope first, Scope... more) {
         return new Tracer(sys, java.util.EnumSet.of(first, more), TraceFilter.ALL, new TextTrace(out).symbols(sys::symbolize));
