@@ -1,7 +1,5 @@
 package ntgate.debug;
 
-import ntgate.asm.AsmRecord;
-import ntgate.asm.AsmResult;
 import ntgate.asm.Disassembler;
 import ntgate.cpu.Cpu;
 import ntgate.cpu.CpuHooks;
@@ -19,10 +17,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * A WinDbg-style kernel debugger attached to a booted machine: execution control through the CPU's execution
@@ -41,7 +37,6 @@ public final class Debugger implements CpuHooks, Expr.Context {
     private final PrintStream out;
     private final long budget;
     private final Disassembler dis;
-    private final Map<Integer, String> annotations = new HashMap<>();
     private final List<Breakpoint> breakpoints = new ArrayList<>();
 
     /** A breakpoint slot; a cleared slot is null so that numbers stay stable, as in WinDbg. */
@@ -64,6 +59,8 @@ public final class Debugger implements CpuHooks, Expr.Context {
     private String ended;
 
     private int nextUnassemble, nextDump;
+    /** The language of the annotations {@code u} shows. */
+    private ntgate.asm.Lang lang = ntgate.asm.Lang.EN;
     private String lastDump = "dd";
 
     public Debugger(NtSystem sys, PrintStream out, long budget) {
@@ -79,15 +76,7 @@ public final class Debugger implements CpuHooks, Expr.Context {
 
     /** Chooses the language of the annotations {@code u} shows beside the kernel's and ntdll's instructions. */
     public void setLanguage(ntgate.asm.Lang lang) {
-        annotations.clear();
-        List<AsmResult> images = new ArrayList<>(sys.images().values());
-        if (sys.program != null) images.add(sys.program);
-        for (AsmResult r : images) {
-            for (AsmRecord rec : r.instructions()) {
-                String a = rec.annotation(lang);
-                if (!a.isBlank()) annotations.put((int) rec.address(), a.strip());
-            }
-        }
+        this.lang = lang;
     }
 
     /** Prints the registers as the session opens (stopped before the first instruction). */
@@ -409,7 +398,7 @@ public final class Debugger implements CpuHooks, Expr.Context {
             java.util.Optional<String> sym = sys.symbolAt(a);
             if (labels && sym.isPresent() && (i == 0 || !sym.get().contains("+0x"))) out.println(sym.get() + ":");
             Disassembler.Line l = disassemble(a);
-            String ann = annotations.get(a);
+            String ann = sys.annotations().at(a, lang, cpu.mmu::peek8);   // none for overwritten bytes
             String text = String.format(Locale.ROOT, "%08x %-15s %s", a, l.hexBytes(), l.text());
             out.println(ann == null ? text : String.format(Locale.ROOT, "%-60s ; %s", text, ann));
             a += l.length();

@@ -126,7 +126,7 @@ public final class ModuleList {
                 java.util.Set<String> hidden = interior.getOrDefault(m.name(), java.util.Set.of());
                 for (Map.Entry<String, Long> s : m.symbols().entrySet()) {
                     if (hidden.contains(s.getKey())) continue;
-                    index.merge(s.getValue(), m.name() + "!" + s.getKey(), (a, b) -> a.compareTo(b) <= 0 ? a : b);
+                    index.merge(s.getValue(), m.name() + "!" + s.getKey(), ModuleList::preferredName);
                 }
             }
         }
@@ -137,5 +137,19 @@ public final class ModuleList {
         if (e == null || e.getKey() < Integer.toUnsignedLong(m.get().base())) return Optional.empty();
         long off = a - e.getKey();
         return Optional.of(off == 0 ? e.getValue() : e.getValue() + String.format(Locale.ROOT, "+0x%x", off));
+    }
+
+    /**
+     * Of two names at one address, the one an address is shown by: ntdll's ZwXxx over its NtXxx alias, as WinDbg
+     * shows XP's stubs ({@code ntdll!ZwClose+0xc}); otherwise the first in alphabetical order.
+     */
+    static String preferredName(String a, String b) {
+        int ia = a.indexOf('!'), ib = b.indexOf('!');
+        String na = a.substring(ia + 1), nb = b.substring(ib + 1);
+        if (na.length() == nb.length() && na.length() > 2 && na.substring(2).equals(nb.substring(2))) {
+            if (na.startsWith("Zw") && nb.startsWith("Nt")) return a;
+            if (nb.startsWith("Zw") && na.startsWith("Nt")) return b;
+        }
+        return a.compareTo(b) <= 0 ? a : b;
     }
 }

@@ -742,6 +742,18 @@ public final class NtSystem {
         return modules.symbolAt(address);
     }
 
+    private Annotations annotations;
+
+    /** The annotations of nt, ntdll and an assembled program (built on first use). */
+    public Annotations annotations() {
+        if (annotations == null) {
+            List<AsmResult> images = new java.util.ArrayList<>(List.of(kernel, ntdll));
+            if (program != null) images.add(program);
+            annotations = new Annotations(images, Set.of(kernelSymbol("KiSystemCallExitBranch")));
+        }
+        return annotations;
+    }
+
     /** {@link #symbolAt} or the address in hex. */
     public String symbolize(int address) {
         return symbolAt(address).orElse(String.format(Locale.ROOT, "%08x", address));

@@ -34,6 +34,7 @@ public final class NtdllSource {
             s.append(sv.argBytes() == 0 ? "    ret\n" : String.format(Locale.ROOT, "    ret 0x%X%n", sv.argBytes()));
             s.append("    nop\n");
         }
+        s.append('\n').append(resource("/ntgate/ntdll/ki.asm"));
         return s.toString();
     }
 

@@ -1,7 +1,5 @@
 package ntgate.trace;
 
-import ntgate.asm.AsmRecord;
-import ntgate.asm.AsmResult;
 import ntgate.asm.Disassembler;
 import ntgate.cpu.Cpu;
 import ntgate.cpu.CpuFault;
@@ -15,9 +13,7 @@ import ntgate.nt.ke.Services;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Turns the CPU's execution hooks into {@link TraceEvent}s for one listener: the system calls
@@ -36,7 +32,8 @@ public final class Tracer implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
     private final TraceFilter filter;
     private final boolean calls, gate, insns, reads;
     private final Disassembler dis;
-    private final Map<Integer, String> annotations = new HashMap<>();
+    /** The language of the annotations shown (none for an instruction whose bytes were overwritten). */
+    private ntgate.asm.Lang lang = ntgate.asm.Lang.EN;
 
     /** Calls that left ring 3 and have not come back, innermost first. */
     private final ArrayDeque<TraceEvent.CallEntry> pending = new ArrayDeque<>();
@@ -65,13 +62,6 @@ public final class Tracer implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
         this.reads = (gate || insns) && out.wantsReads();
         this.dis = new Disassembler(true, sys::symbolAt);
         if (gate || insns) {
-            List<AsmResult> images = new ArrayList<>(sys.images().values());
-            if (sys.program != null) images.add(sys.program);
-            for (AsmResult r : images) {
-                for (AsmRecord rec : r.instructions()) {
-                    if (rec.annotation() != null && !rec.annotation().isBlank()) annotations.put((int) rec.address(), rec.annotation().strip());
-                }
-            }
             sys.cpu.mmu.setWriteLog(this);
             if (reads) sys.cpu.mmu.setReadLog(this);
         }
@@ -79,16 +69,7 @@ public final class Tracer implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
 
     /** Shows the annotations in {@code lang} (English where a line has no text in it); returns this tracer. */
     public Tracer language(ntgate.asm.Lang lang) {
-        if (annotations.isEmpty()) return this;
-        annotations.clear();
-        List<AsmResult> images = new ArrayList<>(sys.images().values());
-        if (sys.program != null) images.add(sys.program);
-        for (AsmResult r : images) {
-            for (AsmRecord rec : r.instructions()) {
-                String a = rec.annotation(lang);
-                if (!a.isBlank()) annotations.put((int) rec.address(), a.strip());
-            }
-        }
+        this.lang = lang;
         return this;
     }
 
@@ -220,7 +201,7 @@ public final class Tracer implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
         byte[] bytes = new byte[in.len];
         for (int i = 0; i < bytes.length; i++) bytes[i] = (byte) Math.max(0, cpu.mmu.peek8(eip + i));
         return new TraceEvent.Step(cpu.icount, eip, cpu.st.cpl, sys.symbolAt(eip).orElse(""), bytes, dis.text(in, eip),
-                annotations.get(eip), before, registers(cpu, cpu.st.eip), accesses(cpu, readsLog, nReads),
+                sys.annotations().at(eip, lang, cpu.mmu::peek8), before, registers(cpu, cpu.st.eip), accesses(cpu, readsLog, nReads),
                 accesses(cpu, writes, nWrites), fault);
     }
 

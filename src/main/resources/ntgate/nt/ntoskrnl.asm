@@ -121,7 +121,7 @@ KiBBTUnexpectedRange:
         jz      KiSystemServiceRepeat                   ; converted: dispatch again through the shadow table
         lea     edx, [KeServiceDescriptorTableShadow + SERVICE_TABLE_TEST] ; EDX = the win32k descriptor
         mov     ecx, [edx + KSERVICE_TABLE_DESCRIPTOR.Limit] ; ECX = W32pServiceTable's Limit
-        mov     edx, [edx + KSERVICE_TABLE_DESCRIPTOR.Base] ; EDX = W32pServiceTable
+        mov     edx, [edx + KSERVICE_TABLE_DESCRIPTOR.Base] ; EDX = KSERVICE_TABLE_DESCRIPTOR.Base (W32pServiceTable)
         lea     edx, [edx + ecx*4]                      ; EDX = the failure bytes after the table
         and     eax, SERVICE_NUMBER_MASK                ; EAX = the index
         add     edx, eax
@@ -136,9 +136,9 @@ KiBBTUnexpectedRange:
 ; Dr_kss_a - KiSystemService with KTHREAD.DebugActive set: for a user or V86 frame, save the user's DR0-3,
 ; DR6, DR7 in the trap frame, clear DR7, then load the kernel's debug registers from the KPRCB.
 Dr_kss_a:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; a V86 frame?
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; KTRAP_FRAME.EFlags: a V86 frame?
         jnz     short .save
-        test    dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; a user frame?
+        test    dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs: a user frame?
         jz      Dr_kss_t                                ; called from kernel mode: nothing to save
 .save:
         mov     ebx, dr0
@@ -155,17 +155,17 @@ Dr_kss_a:
         xor     ebx, ebx
         mov     [ebp + KTRAP_FRAME.Dr7], edi            ; KTRAP_FRAME.Dr7 = DR7
         mov     dr7, ebx                                ; DR7 = 0 before the kernel's values are loaded
-        mov     edi, [fs:KPCR.Prcb]                     ; EDI = KPRCB
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr0]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr1]
+        mov     edi, [fs:KPCR.Prcb]                     ; EDI = KPCR.Prcb (the KPRCB)
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr0] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr0
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr1] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr1
         mov     dr0, ebx                                ; DR0 = KPRCB.ProcessorState.SpecialRegisters.KernelDr0
         mov     dr1, ecx                                ; DR1 = KernelDr1
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr2]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr3]
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr2] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr2
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr3] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr3
         mov     dr2, ebx                                ; DR2 = KernelDr2
         mov     dr3, ecx                                ; DR3 = KernelDr3
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr6]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr7]
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr6] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr6
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr7] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr7
         mov     dr6, ebx                                ; DR6 = KernelDr6
         mov     dr7, ecx                                ; DR7 = KernelDr7
         jmp     Dr_kss_t
@@ -173,9 +173,9 @@ Dr_kss_a:
         align 4
 ; Dr_FastCallDrSave - the same for KiFastCallEntry (XP's function chunk below KiFastCallEntry).
 Dr_FastCallDrSave:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; a V86 frame?
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; KTRAP_FRAME.EFlags: a V86 frame?
         jnz     short .save
-        test    dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; a user frame?
+        test    dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs: a user frame?
         jz      Dr_FastCallDrReturn                     ; called from kernel mode: nothing to save
 .save:
         mov     ebx, dr0
@@ -192,17 +192,17 @@ Dr_FastCallDrSave:
         xor     ebx, ebx
         mov     [ebp + KTRAP_FRAME.Dr7], edi            ; KTRAP_FRAME.Dr7 = DR7
         mov     dr7, ebx                                ; DR7 = 0 before the kernel's values are loaded
-        mov     edi, [fs:KPCR.Prcb]                     ; EDI = KPRCB
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr0]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr1]
+        mov     edi, [fs:KPCR.Prcb]                     ; EDI = KPCR.Prcb (the KPRCB)
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr0] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr0
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr1] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr1
         mov     dr0, ebx                                ; DR0 = KPRCB.ProcessorState.SpecialRegisters.KernelDr0
         mov     dr1, ecx                                ; DR1 = KernelDr1
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr2]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr3]
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr2] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr2
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr3] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr3
         mov     dr2, ebx                                ; DR2 = KernelDr2
         mov     dr3, ecx                                ; DR3 = KernelDr3
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr6]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr7]
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr6] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr6
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr7] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr7
         mov     dr6, ebx                                ; DR6 = KernelDr6
         mov     dr7, ecx                                ; DR7 = KernelDr7
         jmp     Dr_FastCallDrReturn
@@ -220,9 +220,9 @@ KiSystemService:
         mov     fs, bx                                  ; FS = 30h: fs:[x] is the KPCR (DS/ES are not reloaded)
         push    dword [fs:KPCR.NtTib.ExceptionList]     ; KTRAP_FRAME.ExceptionList = KPCR.NtTib.ExceptionList
         mov     dword [fs:KPCR.NtTib.ExceptionList], EXCEPTION_CHAIN_END ; KPCR.NtTib.ExceptionList = -1 (end of chain)
-        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = current thread
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = KPCR.PrcbData.CurrentThread (the current thread)
         push    dword [esi + KTHREAD.PreviousMode]      ; KTRAP_FRAME.PreviousPreviousMode = KTHREAD.PreviousMode (whole dword, DS-relative on purpose)
-        sub     esp, KTRAP_FRAME.PreviousPreviousMode   ; allocate KTRAP_FRAME.DbgEbp..Eax (not initialised)
+        sub     esp, KTRAP_FRAME.PreviousPreviousMode   ; allocate KTRAP_FRAME.DbgEbp..Eax, below PreviousPreviousMode (not initialised)
         mov     ebx, [esp + KTRAP_FRAME.SegCs]          ; EBX = KTRAP_FRAME.SegCs
         and     ebx, MODE_MASK                          ; new previous mode = caller CS bit 0
         mov     [esi + KTHREAD.PreviousMode], bl        ; KTHREAD.PreviousMode = caller mode
@@ -313,7 +313,7 @@ KiFastCallEntry:
         mov     dword [ebx + KPCR.NtTib.ExceptionList], EXCEPTION_CHAIN_END ; KPCR.NtTib.ExceptionList = -1 (end of chain)
         mov     ebp, [esi + KTHREAD.InitialStack]       ; EBP = KTHREAD.InitialStack
         push    UserMode                                ; KTRAP_FRAME.PreviousPreviousMode = UserMode
-        sub     esp, KTRAP_FRAME.PreviousPreviousMode   ; allocate KTRAP_FRAME.DbgEbp..Eax (not initialised)
+        sub     esp, KTRAP_FRAME.PreviousPreviousMode   ; allocate KTRAP_FRAME.DbgEbp..Eax, below PreviousPreviousMode (not initialised)
         sub     ebp, INITIAL_TRAP_FRAME_BIAS            ; EBP = InitialStack - 29Ch (NPX area + KTRAP_FRAME), where the frame must be
         mov     byte [esi + KTHREAD.PreviousMode], UserMode ; KTHREAD.PreviousMode = UserMode
         cmp     ebp, esp                                ; is ESP where the frame must be?
@@ -374,7 +374,7 @@ kss60:
 kss61:
         mov     esp, ebp                                ; drop any leftover argument space
 kss70:
-        mov     ecx, [fs:KPCR.PrcbData.CurrentThread]   ; ECX = current thread
+        mov     ecx, [fs:KPCR.PrcbData.CurrentThread]   ; ECX = KPCR.PrcbData.CurrentThread (the current thread)
         mov     edx, [ebp + KTRAP_FRAME.Edx]            ; EDX = KTRAP_FRAME.Edx (the previous frame)
         mov     [ecx + KTHREAD.TrapFrame], edx          ; KTHREAD.TrapFrame = KTRAP_FRAME.Edx
         ; falls into KiServiceExit
@@ -386,12 +386,12 @@ kss70:
 KiServiceExit:
         cli
 .apcLoop:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; returning to V86 mode?
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; KTRAP_FRAME.EFlags: returning to V86 mode?
         jnz     short .userMode                         ; yes: user APCs may be delivered
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; returning to user mode?
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs: returning to user mode?
         jz      short .noUserApc                        ; no: a kernel caller
 .userMode:
-        mov     ebx, [fs:KPCR.PrcbData.CurrentThread]   ; EBX = current thread
+        mov     ebx, [fs:KPCR.PrcbData.CurrentThread]   ; EBX = KPCR.PrcbData.CurrentThread (the current thread)
         mov     byte [ebx + KTHREAD.Alerted], 0         ; KTHREAD.Alerted[KernelMode] = FALSE
         cmp     byte [ebx + KTHREAD.ApcState.UserApcPending], 0 ; KTHREAD.ApcState.UserApcPending?
         jz      short .noUserApc                        ; no user APC to deliver
@@ -419,12 +419,12 @@ KiServiceExit:
         mov     ebx, [fs:KPCR.DebugActive]              ; EBX = KPCR.DebugActive
         mov     [fs:KPCR.NtTib.ExceptionList], edx      ; KPCR.NtTib.ExceptionList = KTRAP_FRAME.ExceptionList
         mov     ecx, [esp + KTRAP_FRAME.PreviousPreviousMode] ; ECX = KTRAP_FRAME.PreviousPreviousMode
-        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = current thread
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = KPCR.PrcbData.CurrentThread (the current thread)
         mov     [esi + KTHREAD.PreviousMode], cl        ; KTHREAD.PreviousMode = KTRAP_FRAME.PreviousPreviousMode
         test    ebx, 0xFF                               ; is the thread being debugged?
         jnz     short .Dr_ExitHelp                      ; yes: load the user's debug registers
 .Dr_ExitHelp_Target:
-        test    dword [esp + KTRAP_FRAME.EFlags], EFLAGS_VM ; returning to V86 mode?
+        test    dword [esp + KTRAP_FRAME.EFlags], EFLAGS_VM ; KTRAP_FRAME.EFlags: returning to V86 mode?
         jnz     V86ExitHelp                             ; yes
         test    word [esp + KTRAP_FRAME.SegCs], FRAME_EDITED ; KTRAP_FRAME.SegCs & 0FFF8h = 0: an edited kernel frame?
         jz      .editedFrame                            ; yes: emulate an IRETD to the new ESP
@@ -432,7 +432,7 @@ KiServiceExit:
         bt      word [esp + KTRAP_FRAME.SegCs], 0       ; CF = KTRAP_FRAME.SegCs bit 0 (user mode)
         cmc
         ja      .nonFlatPm                              ; user mode but not CS 1Bh (a VDM LDT code segment)
-        cmp     word [ebp + KTRAP_FRAME.SegCs], KGDT_R0_CODE ; a kernel caller?
+        cmp     word [ebp + KTRAP_FRAME.SegCs], KGDT_R0_CODE ; KTRAP_FRAME.SegCs: a kernel caller?
         jz      short .kernelCaller                     ; yes: FS stays 30h
 .NonFlatPm_Target:
         lea     esp, [ebp + KTRAP_FRAME.SegFs]          ; ESP = &KTRAP_FRAME.SegFs
@@ -472,9 +472,9 @@ KiSystemCallExit2:
         align 4
 ; KiServiceExit's out-of-line chunk (XP's function chunk at KiServiceExit+0x10A).
 KiServiceExit.Dr_ExitHelp:                              ; the thread is debugged: load the user's debug registers
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; a V86 frame?
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; KTRAP_FRAME.EFlags: a V86 frame?
         jnz     short .loadDr
-        test    dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; a user frame?
+        test    dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs: a user frame?
         jz      KiServiceExit.Dr_ExitHelp_Target        ; no: the kernel's debug registers stay
 .loadDr:
         xor     ebx, ebx
@@ -527,7 +527,7 @@ KiServiceExit.editedIret:
 
 ; kss80 - the argument pointer is not a user address (KiFastCallEntry's chunk at +0x2A0).
 kss80:
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; a user caller?
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs: a user caller?
         jz      KiSystemServiceCopyArguments            ; no: a kernel caller copies anyway
         mov     eax, STATUS_ACCESS_VIOLATION            ; EAX = STATUS_ACCESS_VIOLATION; the service is not called
         jmp     kss60
@@ -539,10 +539,10 @@ kss80:
 KiServiceExit2:
         cli
         call    KiUserApcLoop
-        mov     edx, [ebp + KTRAP_FRAME.ExceptionList]
+        mov     edx, [ebp + KTRAP_FRAME.ExceptionList]  ; EDX = KTRAP_FRAME.ExceptionList
         mov     [fs:KPCR.NtTib.ExceptionList], edx      ; KPCR.NtTib.ExceptionList = KTRAP_FRAME.ExceptionList
-        mov     ecx, [ebp + KTRAP_FRAME.PreviousPreviousMode]
-        mov     esi, [fs:KPCR.PrcbData.CurrentThread]
+        mov     ecx, [ebp + KTRAP_FRAME.PreviousPreviousMode] ; ECX = KTRAP_FRAME.PreviousPreviousMode
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = KPCR.PrcbData.CurrentThread
         mov     [esi + KTHREAD.PreviousMode], cl        ; KTHREAD.PreviousMode = KTRAP_FRAME.PreviousPreviousMode
         jmp     KiExitAll
 
@@ -554,28 +554,28 @@ KiExceptionExit:
         cli
         mov     esp, ebp
         call    KiUserApcLoop
-        mov     edx, [ebp + KTRAP_FRAME.ExceptionList]
+        mov     edx, [ebp + KTRAP_FRAME.ExceptionList]  ; EDX = KTRAP_FRAME.ExceptionList
         mov     [fs:KPCR.NtTib.ExceptionList], edx      ; KPCR.NtTib.ExceptionList = KTRAP_FRAME.ExceptionList
         ; fall into KiExitAll
 
 ; KiExitAll - restore everything in the frame at EBP, volatiles included, and IRETD.
 KiExitAll:
         mov     esp, ebp
-        test    byte [fs:KPCR.DebugActive], 0xFF
+        test    byte [fs:KPCR.DebugActive], 0xFF        ; test KPCR.DebugActive
         jz      .drDone
         call    KiRestoreDebugRegisters
 .drDone:
-        test    dword [esp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [esp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags
         jnz     V86ExitHelp
-        test    word [esp + KTRAP_FRAME.SegCs], FRAME_EDITED
+        test    word [esp + KTRAP_FRAME.SegCs], FRAME_EDITED ; test KTRAP_FRAME.SegCs
         jz      .editedFrame
 .volatiles:
-        mov     edx, [esp + KTRAP_FRAME.Edx]
-        mov     ecx, [esp + KTRAP_FRAME.Ecx]
-        mov     eax, [esp + KTRAP_FRAME.Eax]
-        cmp     word [esp + KTRAP_FRAME.SegCs], KGDT_R0_CODE
+        mov     edx, [esp + KTRAP_FRAME.Edx]            ; EDX = KTRAP_FRAME.Edx
+        mov     ecx, [esp + KTRAP_FRAME.Ecx]            ; ECX = KTRAP_FRAME.Ecx
+        mov     eax, [esp + KTRAP_FRAME.Eax]            ; EAX = KTRAP_FRAME.Eax
+        cmp     word [esp + KTRAP_FRAME.SegCs], KGDT_R0_CODE ; compare KTRAP_FRAME.SegCs
         je      .fs                                     ; a kernel frame keeps DS/ES/GS
-        lea     esp, [ebp + KTRAP_FRAME.SegGs]
+        lea     esp, [ebp + KTRAP_FRAME.SegGs]          ; ESP = &KTRAP_FRAME.SegGs
 .popGs:
         pop     gs                                      ; GS = KTRAP_FRAME.SegGs
 .popEs:
@@ -583,7 +583,7 @@ KiExitAll:
 .popDs:
         pop     ds                                      ; DS = KTRAP_FRAME.SegDs
 .fs:
-        lea     esp, [ebp + KTRAP_FRAME.SegFs]
+        lea     esp, [ebp + KTRAP_FRAME.SegFs]          ; ESP = &KTRAP_FRAME.SegFs
 .popFs:
         pop     fs                                      ; FS = KTRAP_FRAME.SegFs
         pop     edi
@@ -594,22 +594,22 @@ KiExitAll:
 .iret:
         iretd
 
-.editedFrame:                                           ; §6.1 with the volatiles restored
-        mov     ebx, [esp + KTRAP_FRAME.TempSegCs]
+.editedFrame:                                           ; an edited kernel frame, with the volatiles restored
+        mov     ebx, [esp + KTRAP_FRAME.TempSegCs]      ; EBX = KTRAP_FRAME.TempSegCs
         mov     [esp + KTRAP_FRAME.SegCs], ebx          ; KTRAP_FRAME.SegCs = TempSegCs
-        mov     ebx, [esp + KTRAP_FRAME.TempEsp]
+        mov     ebx, [esp + KTRAP_FRAME.TempEsp]        ; EBX = KTRAP_FRAME.TempEsp
         sub     ebx, 12
         mov     [esp + KTRAP_FRAME.ErrCode], ebx        ; KTRAP_FRAME.ErrCode = T (scratch new ESP)
-        mov     esi, [esp + KTRAP_FRAME.EFlags]
+        mov     esi, [esp + KTRAP_FRAME.EFlags]         ; ESI = KTRAP_FRAME.EFlags
         mov     [ebx + 8], esi
-        mov     esi, [esp + KTRAP_FRAME.SegCs]
+        mov     esi, [esp + KTRAP_FRAME.SegCs]          ; ESI = KTRAP_FRAME.SegCs
         mov     [ebx + 4], esi
-        mov     esi, [esp + KTRAP_FRAME.Eip]
+        mov     esi, [esp + KTRAP_FRAME.Eip]            ; ESI = KTRAP_FRAME.Eip
         mov     [ebx], esi
-        mov     eax, [esp + KTRAP_FRAME.Eax]
-        mov     edx, [esp + KTRAP_FRAME.Edx]
-        mov     ecx, [esp + KTRAP_FRAME.Ecx]
-        lea     esp, [ebp + KTRAP_FRAME.Edi]
+        mov     eax, [esp + KTRAP_FRAME.Eax]            ; EAX = KTRAP_FRAME.Eax
+        mov     edx, [esp + KTRAP_FRAME.Edx]            ; EDX = KTRAP_FRAME.Edx
+        mov     ecx, [esp + KTRAP_FRAME.Ecx]            ; ECX = KTRAP_FRAME.Ecx
+        lea     esp, [ebp + KTRAP_FRAME.Edi]            ; ESP = &KTRAP_FRAME.Edi
         pop     edi
         pop     esi
         pop     ebx
@@ -621,14 +621,14 @@ KiExitAll:
 ; forcing (the frame already holds a complete context). In: EBP = trap frame, IF=0.
 ; Out: IF=0, no user APC pending. Changes EAX, EBX, ECX, EDX.
 KiUserApcLoop:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags
         jnz     .userMode
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs
         jz      .done
 .userMode:
-        mov     ebx, [fs:KPCR.PrcbData.CurrentThread]
+        mov     ebx, [fs:KPCR.PrcbData.CurrentThread]   ; EBX = KPCR.PrcbData.CurrentThread
         mov     byte [ebx + KTHREAD.Alerted], 0         ; KTHREAD.Alerted[KernelMode] = FALSE
-        cmp     byte [ebx + KTHREAD.ApcState.UserApcPending], 0
+        cmp     byte [ebx + KTHREAD.ApcState.UserApcPending], 0 ; compare KTHREAD.ApcState.UserApcPending
         je      .done
         mov     ecx, APC_LEVEL
         call    KfRaiseIrql
@@ -649,9 +649,9 @@ KiUserApcLoop:
 ; DR6, DR7 into it, clear DR7, then load the kernel's DRs from KPRCB.ProcessorState.SpecialRegisters.
 ; Changes EBX, ECX, EDI.
 KiSaveDebugRegisters:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags
         jnz     .save
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs
         jz      .done
 .save:
         mov     ebx, dr0
@@ -668,17 +668,17 @@ KiSaveDebugRegisters:
         mov     [ebp + KTRAP_FRAME.Dr6], ecx            ; KTRAP_FRAME.Dr6 = DR6
         mov     [ebp + KTRAP_FRAME.Dr7], edi            ; KTRAP_FRAME.Dr7 = DR7
         mov     dr7, ebx
-        mov     edi, [fs:KPCR.Prcb]
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr0]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr1]
+        mov     edi, [fs:KPCR.Prcb]                     ; EDI = KPCR.Prcb
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr0] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr0
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr1] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr1
         mov     dr0, ebx
         mov     dr1, ecx
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr2]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr3]
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr2] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr2
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr3] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr3
         mov     dr2, ebx
         mov     dr3, ecx
-        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr6]
-        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr7]
+        mov     ebx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr6] ; EBX = KPRCB.ProcessorState.SpecialRegisters.KernelDr6
+        mov     ecx, [edi + KPRCB.ProcessorState.SpecialRegisters.KernelDr7] ; ECX = KPRCB.ProcessorState.SpecialRegisters.KernelDr7
         mov     dr6, ebx
         mov     dr7, ecx
 .done:
@@ -687,23 +687,23 @@ KiSaveDebugRegisters:
 ; KiRestoreDebugRegisters - Dr_ExitHelp: for a user or V86 frame at EBP, clear DR7, load DR0-3 and
 ; DR6 from the frame, then DR7. Changes EBX, ESI, EDI (reloaded from the frame afterwards).
 KiRestoreDebugRegisters:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags
         jnz     .load
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs
         jz      .done
 .load:
         xor     ebx, ebx
-        mov     esi, [ebp + KTRAP_FRAME.Dr0]
-        mov     edi, [ebp + KTRAP_FRAME.Dr1]
+        mov     esi, [ebp + KTRAP_FRAME.Dr0]            ; ESI = KTRAP_FRAME.Dr0
+        mov     edi, [ebp + KTRAP_FRAME.Dr1]            ; EDI = KTRAP_FRAME.Dr1
         mov     dr7, ebx
         mov     dr0, esi
         mov     dr1, edi
-        mov     esi, [ebp + KTRAP_FRAME.Dr2]
-        mov     edi, [ebp + KTRAP_FRAME.Dr3]
+        mov     esi, [ebp + KTRAP_FRAME.Dr2]            ; ESI = KTRAP_FRAME.Dr2
+        mov     edi, [ebp + KTRAP_FRAME.Dr3]            ; EDI = KTRAP_FRAME.Dr3
         mov     dr2, esi
         mov     dr3, edi
-        mov     esi, [ebp + KTRAP_FRAME.Dr6]
-        mov     edi, [ebp + KTRAP_FRAME.Dr7]
+        mov     esi, [ebp + KTRAP_FRAME.Dr6]            ; ESI = KTRAP_FRAME.Dr6
+        mov     edi, [ebp + KTRAP_FRAME.Dr7]            ; EDI = KTRAP_FRAME.Dr7
         mov     dr6, esi
         mov     dr7, edi
 .done:
@@ -751,8 +751,8 @@ KiStartUserThread:
 ; Success leaves through KiServiceExit2 (IRETD, full context); failure returns the status normally.
 ; ===================================================================================================
 NtContinue:
-        mov     esi, [fs:KPCR.PrcbData.CurrentThread]
-        mov     ebx, [ebp + KTRAP_FRAME.Edx]
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = KPCR.PrcbData.CurrentThread
+        mov     ebx, [ebp + KTRAP_FRAME.Edx]            ; EBX = KTRAP_FRAME.Edx
         mov     [esi + KTHREAD.TrapFrame], ebx          ; KTHREAD.TrapFrame = KTRAP_FRAME.Edx (previous frame), at once
         push    ebp                                     ; TrapFrame
         push    0                                       ; ExceptionFrame = NULL
@@ -762,7 +762,7 @@ NtContinue:
         jnz     .failed
         cmp     byte [esp + 8], 0                       ; TestAlert?
         je      .exit
-        movzx   eax, byte [esi + KTHREAD.PreviousMode]
+        movzx   eax, byte [esi + KTHREAD.PreviousMode]  ; EAX = KTHREAD.PreviousMode
         push    eax                                     ; AlertMode = PreviousMode
         call    KeTestAlertThread                       ; may set UserApcPending: the next APC runs at once
 .exit:
@@ -778,10 +778,10 @@ NtContinue:
 ; KiUserExceptionDispatcher, or nowhere when the process ended); failure returns the status normally.
 ; ===================================================================================================
 NtRaiseException:
-        mov     esi, [fs:KPCR.PrcbData.CurrentThread]
-        mov     ebx, [ebp + KTRAP_FRAME.Edx]
+        mov     esi, [fs:KPCR.PrcbData.CurrentThread]   ; ESI = KPCR.PrcbData.CurrentThread
+        mov     ebx, [ebp + KTRAP_FRAME.Edx]            ; EBX = KTRAP_FRAME.Edx
         mov     [esi + KTHREAD.TrapFrame], ebx          ; KTHREAD.TrapFrame = KTRAP_FRAME.Edx (previous frame), at once
-        mov     ebx, [ebp + KTRAP_FRAME.ExceptionList]
+        mov     ebx, [ebp + KTRAP_FRAME.ExceptionList]  ; EBX = KTRAP_FRAME.ExceptionList
         mov     [fs:KPCR.NtTib.ExceptionList], ebx      ; KPCR.NtTib.ExceptionList = KTRAP_FRAME.ExceptionList
         push    dword [esp + 12]                        ; FirstChance
         push    ebp                                     ; TrapFrame
@@ -822,7 +822,7 @@ KiTrap01:                                               ; #DB (trap), no error c
         jmp     KiTrapEnter
 .body:
         ; (XP's VdmAlert fast-BOP check is omitted: ntgate has no VDM.)
-        cmp     dword [ebp + KTRAP_FRAME.Eip], KiFastCallEntry
+        cmp     dword [ebp + KTRAP_FRAME.Eip], KiFastCallEntry ; compare KTRAP_FRAME.Eip
         jne     .notFastCall
         ; Single-stepped into SYSENTER (§10.4): restart at KiFastCallEntry2 without TF.
         mov     dword [ebp + KTRAP_FRAME.Eip], KiFastCallEntry2 ; KTRAP_FRAME.Eip = KiFastCallEntry2
@@ -839,13 +839,13 @@ KiTrap03:                                               ; #BP (int 3), no error 
         mov     ebp, .body
         jmp     KiTrapEnter
 .body:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags
         jnz     .user
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs
         jz      .kernel
 .user:
         mov     eax, STATUS_BREAKPOINT
-        mov     ebx, [ebp + KTRAP_FRAME.Eip]
+        mov     ebx, [ebp + KTRAP_FRAME.Eip]            ; EBX = KTRAP_FRAME.Eip
         dec     ebx                                     ; ExceptionAddress = the int 3 (KiDispatchException does Eip-- itself)
         mov     ecx, 1
         xor     edx, edx                                ; Parameter[0] = BREAKPOINT_BREAK
@@ -886,23 +886,23 @@ KiTrap0D:                                               ; #GP, error code pushed
         mov     ebp, .body
         jmp     KiTrapEnter
 .body:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags
         jnz     .user
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs
         jnz     .user
-        ; Kernel mode: a fault of the exit path on the way to user mode (§10.5)?
+        ; Kernel mode: a fault of the exit path on the way to user mode?
         call    KiClassifyExitFault
         cmp     eax, 1
         je      .zeroSelector
         cmp     eax, 2
         je      .iretFault
         ; The lazy DS/ES reload of an int 2Eh caller's bad selectors (§10.5).
-        cmp     word [ebp + KTRAP_FRAME.SegDs], USER_DS
+        cmp     word [ebp + KTRAP_FRAME.SegDs], USER_DS ; compare KTRAP_FRAME.SegDs
         je      .checkEs
         mov     dword [ebp + KTRAP_FRAME.SegDs], USER_DS ; KTRAP_FRAME.SegDs = 23h
         jmp     KiExceptionExit                         ; restart the instruction with DS = 23h
 .checkEs:
-        cmp     word [ebp + KTRAP_FRAME.SegEs], USER_DS
+        cmp     word [ebp + KTRAP_FRAME.SegEs], USER_DS ; compare KTRAP_FRAME.SegEs
         je      .kernel
         mov     dword [ebp + KTRAP_FRAME.SegEs], USER_DS ; KTRAP_FRAME.SegEs = 23h
         jmp     KiExceptionExit
@@ -922,27 +922,27 @@ KiTrap0D:                                               ; #GP, error code pushed
         ; being restored, and the registers the exit path had already loaded are in the rest of it. Make this
         ; the frame of a user-mode fault at that EIP and raise the access violation there (WRK Kt0d: the fault
         ; is reflected to the thread, the kernel goes on).
-        mov     eax, [ebp + KTRAP_FRAME.HardwareEsp]    ; EAX = the EIP being restored
-        mov     ecx, [ebp + KTRAP_FRAME.HardwareSegSs]  ; ECX = the CS being restored
-        mov     edx, [ebp + KTRAP_FRAME.V86Es]          ; EDX = the EFLAGS being restored
-        mov     ebx, [ebp + KTRAP_FRAME.V86Ds]          ; EBX = the ESP being restored
-        mov     esi, [ebp + KTRAP_FRAME.V86Fs]          ; ESI = the SS being restored
+        mov     eax, [ebp + KTRAP_FRAME.HardwareEsp]    ; EAX = KTRAP_FRAME.HardwareEsp: the EIP being restored
+        mov     ecx, [ebp + KTRAP_FRAME.HardwareSegSs]  ; ECX = KTRAP_FRAME.HardwareSegSs: the CS being restored
+        mov     edx, [ebp + KTRAP_FRAME.V86Es]          ; EDX = KTRAP_FRAME.V86Es: the EFLAGS being restored
+        mov     ebx, [ebp + KTRAP_FRAME.V86Ds]          ; EBX = KTRAP_FRAME.V86Ds: the ESP being restored
+        mov     esi, [ebp + KTRAP_FRAME.V86Fs]          ; ESI = KTRAP_FRAME.V86Fs: the SS being restored
         mov     [ebp + KTRAP_FRAME.Eip], eax            ; KTRAP_FRAME.Eip = the user EIP
         mov     [ebp + KTRAP_FRAME.SegCs], ecx          ; KTRAP_FRAME.SegCs = the user CS
         mov     [ebp + KTRAP_FRAME.EFlags], edx         ; KTRAP_FRAME.EFlags = the user EFLAGS
         mov     [ebp + KTRAP_FRAME.HardwareEsp], ebx    ; KTRAP_FRAME.HardwareEsp = the user ESP
         mov     [ebp + KTRAP_FRAME.HardwareSegSs], esi  ; KTRAP_FRAME.HardwareSegSs = the user SS
-        or      dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; a user frame whatever RPL the bad CS had
+        or      dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs |= 1: a user frame whatever RPL the bad CS had
         jmp     .accessViolation
 .user:
         ; A #GP(0) on a privileged instruction is STATUS_PRIVILEGED_INSTRUCTION (XP Kt0d; ReactOS
         ; KiTrap0DHandler has the same tables): skip up to 15 prefixes, then test the opcode. The bytes were
         ; just fetched by the CPU, so reading them here does not fault.
-        cmp     dword [ebp + KTRAP_FRAME.ErrCode], 0
+        cmp     dword [ebp + KTRAP_FRAME.ErrCode], 0    ; compare KTRAP_FRAME.ErrCode
         jne     .accessViolation                        ; a selector error code: not an instruction class
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags
         jnz     .accessViolation                        ; (no VDM in ntgate)
-        mov     esi, [ebp + KTRAP_FRAME.Eip]            ; ESI = the faulting instruction
+        mov     esi, [ebp + KTRAP_FRAME.Eip]            ; KTRAP_FRAME.Eip: ESI = the faulting instruction
         mov     ecx, 15                                 ; an instruction is at most 15 bytes
 .prefix:
         mov     al, [esi]                               ; AL = next byte
@@ -979,10 +979,10 @@ KiTrap0D:                                               ; #GP, error code pushed
         je      .privileged
         cmp     al, 0x0F
         je      .twoByte
-        mov     edx, [ebp + KTRAP_FRAME.EFlags]
+        mov     edx, [ebp + KTRAP_FRAME.EFlags]         ; EDX = KTRAP_FRAME.EFlags
         shr     edx, 12
         and     edx, 3                                  ; EDX = IOPL
-        mov     ebx, [ebp + KTRAP_FRAME.SegCs]
+        mov     ebx, [ebp + KTRAP_FRAME.SegCs]          ; EBX = KTRAP_FRAME.SegCs
         and     ebx, 3                                  ; EBX = CPL of the faulting code
         cmp     ebx, edx
         jbe     .accessViolation                        ; CPL <= IOPL: not an I/O-privilege fault
@@ -1046,7 +1046,7 @@ KiTrap0D:                                               ; #GP, error code pushed
         jmp     KiTrapSimpleException.user
 .accessViolation:
         mov     eax, STATUS_ACCESS_VIOLATION
-        mov     ebx, [ebp + KTRAP_FRAME.Eip]
+        mov     ebx, [ebp + KTRAP_FRAME.Eip]            ; EBX = KTRAP_FRAME.Eip
         mov     ecx, 2
         xor     edx, edx                                ; Parameter[0] = 0 (read)
         mov     esi, 0xFFFFFFFF                         ; Parameter[1] = -1 (no address)
@@ -1058,16 +1058,16 @@ KiTrap0E:                                               ; #PF, error code pushed
         jmp     KiTrapEnter
 .body:
         mov     edi, cr2                                ; EDI = faulting address
-        mov     eax, [ebp + KTRAP_FRAME.SegCs]
+        mov     eax, [ebp + KTRAP_FRAME.SegCs]          ; EAX = KTRAP_FRAME.SegCs
         and     eax, MODE_MASK
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags
         jz      .mode
         mov     eax, UserMode
 .mode:
-        mov     ecx, [ebp + KTRAP_FRAME.ErrCode]
+        mov     ecx, [ebp + KTRAP_FRAME.ErrCode]        ; ECX = KTRAP_FRAME.ErrCode
         shr     ecx, 1
         and     ecx, 1                                  ; StoreInstruction = ErrCode bit 1
-        movzx   edx, byte [fs:KPCR.Irql]
+        movzx   edx, byte [fs:KPCR.Irql]                ; EDX = KPCR.Irql
         cmp     edx, DISPATCH_LEVEL
         jae     .irql                                   ; nothing may page at DISPATCH_LEVEL or above
         push    ebp                                     ; TrapInformation
@@ -1077,22 +1077,22 @@ KiTrap0E:                                               ; #PF, error code pushed
         call    MmAccessFault
         test    eax, eax
         jge     KiExceptionExit                         ; resolved: retry the instruction
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags
         jnz     .user
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs
         jnz     .user
         ; Kernel mode: the argument-copy and TEB-read fixups (§10.1).
-        cmp     dword [ebp + KTRAP_FRAME.Eip], KiSystemServiceCopyArguments
+        cmp     dword [ebp + KTRAP_FRAME.Eip], KiSystemServiceCopyArguments ; compare KTRAP_FRAME.Eip
         je      .fixupCopy
-        cmp     dword [ebp + KTRAP_FRAME.Eip], KiSystemServiceAccessTeb
+        cmp     dword [ebp + KTRAP_FRAME.Eip], KiSystemServiceAccessTeb ; compare KTRAP_FRAME.Eip
         je      .fixupTeb
         cmp     edi, MM_SYSTEM_RANGE_START
         jb      .kernelUser
-        mov     ecx, [ebp + KTRAP_FRAME.ErrCode]
+        mov     ecx, [ebp + KTRAP_FRAME.ErrCode]        ; ECX = KTRAP_FRAME.ErrCode
         shr     ecx, 1
         and     ecx, 1
         push    0
-        push    dword [ebp + KTRAP_FRAME.Eip]
+        push    dword [ebp + KTRAP_FRAME.Eip]           ; push KTRAP_FRAME.Eip
         push    ecx
         push    edi
         push    PAGE_FAULT_IN_NONPAGED_AREA
@@ -1101,22 +1101,22 @@ KiTrap0E:                                               ; #PF, error code pushed
         mov     eax, STATUS_ACCESS_VIOLATION
         jmp     KiBugCheckKernelException
 .irql:
-        push    dword [ebp + KTRAP_FRAME.Eip]           ; P4 = the faulting instruction
+        push    dword [ebp + KTRAP_FRAME.Eip]           ; KTRAP_FRAME.Eip: P4 = the faulting instruction
         push    ecx                                     ; P3 = 1 for a write
         push    edx                                     ; P2 = the IRQL
         push    edi                                     ; P1 = the address referenced
         push    IRQL_NOT_LESS_OR_EQUAL
         call    KeBugCheckEx
 .fixupCopy:
-        mov     ecx, [ebp + KTRAP_FRAME.Ebp]            ; the system-service frame
-        test    byte [ecx + KTRAP_FRAME.SegCs], MODE_MASK
+        mov     ecx, [ebp + KTRAP_FRAME.Ebp]            ; KTRAP_FRAME.Ebp: the system-service frame
+        test    byte [ecx + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs
         jz      .kernelUser                             ; a kernel caller is not fixed up
         mov     dword [ebp + KTRAP_FRAME.Eip], kss60    ; KTRAP_FRAME.Eip = kss60: the service is never called
         mov     dword [ebp + KTRAP_FRAME.Eax], STATUS_ACCESS_VIOLATION ; KTRAP_FRAME.Eax = STATUS_ACCESS_VIOLATION
         jmp     KiExceptionExit
 .fixupTeb:
-        mov     ecx, [ebp + KTRAP_FRAME.Ebp]
-        test    byte [ecx + KTRAP_FRAME.SegCs], MODE_MASK
+        mov     ecx, [ebp + KTRAP_FRAME.Ebp]            ; ECX = KTRAP_FRAME.Ebp
+        test    byte [ecx + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs
         jz      .kernelUser
         mov     dword [ebp + KTRAP_FRAME.Eip], kss61    ; KTRAP_FRAME.Eip = kss61
         mov     dword [ebp + KTRAP_FRAME.Eax], STATUS_ACCESS_VIOLATION ; KTRAP_FRAME.Eax = STATUS_ACCESS_VIOLATION
@@ -1126,12 +1126,12 @@ KiTrap0E:                                               ; #PF, error code pushed
         jne     .raise
         mov     eax, KI_EXCEPTION_ACCESS_VIOLATION      ; KiDispatchException turns it back into C0000005h
 .raise:
-        mov     ebx, [ebp + KTRAP_FRAME.Eip]
+        mov     ebx, [ebp + KTRAP_FRAME.Eip]            ; EBX = KTRAP_FRAME.Eip
         mov     ecx, 2
-        mov     edx, [ebp + KTRAP_FRAME.ErrCode]
+        mov     edx, [ebp + KTRAP_FRAME.ErrCode]        ; EDX = KTRAP_FRAME.ErrCode
         shr     edx, 1
         and     edx, 1                                  ; Parameter[0] = 1 for a write
-        test    dword [ebp + KTRAP_FRAME.ErrCode], 0x10  ; I/D: an instruction fetch (only with EFER.NXE)
+        test    dword [ebp + KTRAP_FRAME.ErrCode], 0x10 ; KTRAP_FRAME.ErrCode: I/D: an instruction fetch (only with EFER.NXE)
         jz      .notExecute
         mov     edx, 8                                  ; Parameter[0] = 8: execute (EXCEPTION_EXECUTE_FAULT)
 .notExecute:
@@ -1162,12 +1162,12 @@ KiTrap0B:                                               ; #NP, error code pushed
         mov     ebp, .body
         jmp     KiTrapEnter
 .body:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; KTRAP_FRAME.EFlags: a V86 fault?
         jnz     .unexpected
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs: a user-mode fault?
         jnz     .unexpected
         ; Kernel mode: a not-present (or stack) segment that an exit path's POP or IRETD loads is the same
-        ; user-supplied selector problem KiTrap0D handles (§10.5).
+        ; user-supplied selector problem KiTrap0D handles.
         call    KiClassifyExitFault
         cmp     eax, 1
         je      KiTrap0D.zeroSelector
@@ -1182,12 +1182,12 @@ KiTrap0C:                                               ; #SS, error code pushed
         mov     ebp, .body
         jmp     KiTrapEnter
 .body:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; KTRAP_FRAME.EFlags: a V86 fault?
         jnz     .unexpected
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs: a user-mode fault?
         jnz     .unexpected
         ; Kernel mode: a not-present (or stack) segment that an exit path's POP or IRETD loads is the same
-        ; user-supplied selector problem KiTrap0D handles (§10.5).
+        ; user-supplied selector problem KiTrap0D handles.
         call    KiClassifyExitFault
         cmp     eax, 1
         je      KiTrap0D.zeroSelector
@@ -1238,7 +1238,7 @@ KiTrapXX:                                               ; any other vector (no e
 ; The IRETD frame's CS is at KTRAP_FRAME.HardwareSegSs of the fault frame (same ring: the fault pushed no
 ; ESP/SS); an IRETD back to ring 0 (the edited-frame exits) is the kernel's own and stays a bug check.
 KiClassifyExitFault:
-        mov     eax, [ebp + KTRAP_FRAME.Eip]            ; EAX = the faulting instruction
+        mov     eax, [ebp + KTRAP_FRAME.Eip]            ; EAX = KTRAP_FRAME.Eip: the faulting instruction
         cmp     eax, KiExitAll.popGs
         je      .pop
         cmp     eax, KiExitAll.popEs
@@ -1269,9 +1269,9 @@ KiClassifyExitFault:
         mov     eax, 1
         ret
 .iret:
-        test    dword [ebp + KTRAP_FRAME.V86Es], EFLAGS_VM ; the EFLAGS image: back to V86 mode?
+        test    dword [ebp + KTRAP_FRAME.V86Es], EFLAGS_VM ; KTRAP_FRAME.V86Es, the EFLAGS image: back to V86 mode?
         jnz     .outer
-        test    byte [ebp + KTRAP_FRAME.HardwareSegSs], MODE_MASK ; the CS image: an outer level?
+        test    byte [ebp + KTRAP_FRAME.HardwareSegSs], MODE_MASK ; KTRAP_FRAME.HardwareSegSs, the CS image: an outer level?
         jz      .kernelIret
 .outer:
         mov     eax, 2
@@ -1297,19 +1297,19 @@ KiTrapEnter:
         push    es                                      ; KTRAP_FRAME.SegEs
         push    gs                                      ; KTRAP_FRAME.SegGs
         mov     ax, USER_DS
-        sub     esp, KTRAP_FRAME.SegGs                  ; allocate KTRAP_FRAME.DbgEbp..Dr7
+        sub     esp, KTRAP_FRAME.SegGs                  ; KTRAP_FRAME.SegGs: allocate KTRAP_FRAME.DbgEbp..Dr7
         mov     ds, ax                                  ; DS = 23h
         mov     es, ax                                  ; ES = 23h
         mov     esi, ebp                                ; ESI = body
         mov     ebp, esp                                ; EBP = trap frame
         cld
-        mov     ebx, [ebp + KTRAP_FRAME.Ebp]
-        mov     edi, [ebp + KTRAP_FRAME.Eip]
+        mov     ebx, [ebp + KTRAP_FRAME.Ebp]            ; EBX = KTRAP_FRAME.Ebp
+        mov     edi, [ebp + KTRAP_FRAME.Eip]            ; EDI = KTRAP_FRAME.Eip
         mov     dword [ebp + KTRAP_FRAME.DbgArgPointer], 0 ; KTRAP_FRAME.DbgArgPointer = 0 (no arguments)
         mov     dword [ebp + KTRAP_FRAME.DbgArgMark], TRAP_FRAME_MARKER ; KTRAP_FRAME.DbgArgMark = BADB0D00h
         mov     [ebp + KTRAP_FRAME.DbgEbp], ebx         ; KTRAP_FRAME.DbgEbp = interrupted EBP
         mov     [ebp + KTRAP_FRAME.DbgEip], edi         ; KTRAP_FRAME.DbgEip = interrupted EIP
-        test    byte [fs:KPCR.DebugActive], 0xFF
+        test    byte [fs:KPCR.DebugActive], 0xFF        ; test KPCR.DebugActive
         jz      .go
         call    KiSaveDebugRegisters
 .go:
@@ -1317,20 +1317,20 @@ KiTrapEnter:
 
 ; KiTrapSimpleException - EAX = exception code, no parameters, address = frame Eip.
 KiTrapSimpleException:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags
         jnz     .user
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs
         jz      KiBugCheckKernelException
 .user:
-        mov     ebx, [ebp + KTRAP_FRAME.Eip]
+        mov     ebx, [ebp + KTRAP_FRAME.Eip]            ; EBX = KTRAP_FRAME.Eip
         xor     ecx, ecx
         jmp     KiCommonDispatchException
 
 ; KiTrapUnexpected - EAX = vector.
 KiTrapUnexpected:
-        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; test KTRAP_FRAME.EFlags
         jnz     .user
-        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs
         jnz     .user
         push    0
         push    0
@@ -1346,7 +1346,7 @@ KiTrapUnexpected:
 KiBugCheckKernelException:
         push    0
         push    ebp                                     ; P3 = trap frame
-        push    dword [ebp + KTRAP_FRAME.Eip]           ; P2 = address
+        push    dword [ebp + KTRAP_FRAME.Eip]           ; KTRAP_FRAME.Eip: P2 = address
         push    eax                                     ; P1 = exception code
         push    KERNEL_MODE_EXCEPTION_NOT_HANDLED
         call    KeBugCheckEx
@@ -1381,7 +1381,7 @@ KiCommonDispatchException:
 
 ; KfRaiseIrql (fastcall): CL = new IRQL; returns the old IRQL in AL.
 KfRaiseIrql:
-        movzx   eax, byte [fs:KPCR.Irql]
+        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql
         mov     [fs:KPCR.Irql], cl                      ; KPCR.Irql = new IRQL
         ret
 

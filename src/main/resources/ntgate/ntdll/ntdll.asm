@@ -1,31 +1,9 @@
 ; ntdll.dll (user mode, at 0x7C900000): the hand-written routines. The ZwXxx/NtXxx stubs are generated from
-; the declared service list (NtdllSource) and follow this file. Byte sequences are XP SP2/SP3's (NT-FACTS §8.4, §11).
+; the declared service list (NtdllSource) and follow this file and ldr.asm; the kernel's entry points into
+; user mode (KiUserApcDispatcher, KiUserExceptionDispatcher, KiFastSystemCall, ...) come last, from
+; ki.asm, at XP SP3's addresses. Byte sequences are XP SP2/SP3's (NT-FACTS §8.4, §11).
 
 section .text
-
-global KiFastSystemCall
-KiFastSystemCall:
-    mov edx, esp              ; EDX = user ESP: [edx] = return into the stub, [edx+8] = first argument
-    sysenter                  ; -> nt!KiFastCallEntry
-global KiFastSystemCallRet
-KiFastSystemCallRet:
-    ret                       ; SharedUserData.SystemCallReturn points here; SYSEXIT lands on this ret
-
-global KiIntSystemCall
-KiIntSystemCall:
-    lea edx, [esp+8]          ; EDX = the first argument
-    int 0x2e                  ; -> nt!KiSystemService
-    ret
-
-global KiUserApcDispatcher
-KiUserApcDispatcher:
-    lea edi, [esp+0x10]       ; EDI = &CONTEXT saved by KiInitializeUserApc
-    pop eax                   ; EAX = NormalRoutine
-    call eax                  ; NormalRoutine(NormalContext, SystemArgument1, SystemArgument2), stdcall
-    push 1                    ; TestAlert = TRUE
-    push edi                  ; Context
-    call ZwContinue           ; resume the interrupted context; does not return
-    nop
 
 ; The first instruction of the process in user mode. The kernel's exit path lands here with EAX = the image's
 ; entry point and EBX = the PEB, as XP's initial thread context hands them to the start thunk (Vista names this
@@ -52,41 +30,6 @@ ExceptionContinueSearch         equ 1
 ExceptionNestedException        equ 2
 CONTEXT_FULL_FLAGS              equ 0x10007   ; CONTEXT_FULL (CONTROL | INTEGER | SEGMENTS)
 
-; KiUserExceptionDispatcher - entered from the kernel (KiDispatchException edited the trap frame) with
-; [ESP] = ExceptionRecord*, [ESP+4] = Context*, both on this stack (XP SP3 byte sequence: 8B 4C 24 04
-; 8B 1C 24 51 53 E8 ...). Never returns: the CONTEXT is resumed, or the exception raised a second time.
-global KiUserExceptionDispatcher
-KiUserExceptionDispatcher:
-    mov ecx, [esp+4]          ; ECX = ContextRecord
-    mov ebx, [esp]            ; EBX = ExceptionRecord
-    push ecx                  ; Context
-    push ebx                  ; ExceptionRecord
-    call RtlDispatchException ; walk the fs:[0] chain; AL = handled
-    or al, al                 ; a handler said ExceptionContinueExecution?
-    jz .raise                 ; no: second chance
-    pop ebx                   ; EBX = ExceptionRecord (the two dispatcher arguments are dropped)
-    pop ecx                   ; ECX = ContextRecord
-    push 0                    ; TestAlert = FALSE
-    push ecx                  ; Context (possibly edited by the handler)
-    call ZwContinue           ; resume the context; returns only on failure
-    jmp .nested               ; ZwContinue failed: raise its status
-.raise:
-    pop ebx                   ; EBX = ExceptionRecord
-    pop ecx                   ; ECX = ContextRecord
-    push 0                    ; FirstChance = FALSE: the kernel's second chance
-    push ecx                  ; Context
-    push ebx                  ; ExceptionRecord
-    call ZwRaiseException     ; with no debugger the process ends; returns only on failure
-.nested:
-    sub esp, EXCEPTION_RECORD_size ; a nested record for the failure status
-    mov [esp + EXCEPTION_RECORD.ExceptionCode], eax ; ExceptionCode = the status ZwContinue/ZwRaiseException returned
-    mov dword [esp + EXCEPTION_RECORD.ExceptionFlags], EXCEPTION_NONCONTINUABLE ; ExceptionFlags = NONCONTINUABLE
-    mov [esp + EXCEPTION_RECORD.ExceptionRecord], ebx ; ExceptionRecord = the original record
-    mov dword [esp + EXCEPTION_RECORD.NumberParameters], 0 ; NumberParameters = 0
-    push esp                  ; ExceptionRecord
-    call RtlRaiseException    ; does not return
-    int3                      ; never reached
-
 ; RtlDispatchException(ExceptionRecord, ContextRecord) -> BOOLEAN (AL), stdcall. Walks the SEH chain from
 ; TEB.NtTib.ExceptionList (fs:[0]) to EXCEPTION_CHAIN_END, as XP's rtl/i386/exdsptch.c does, without the
 ; vectored handlers and the SafeSEH image check (neither exists in ntgate). Each registration record must lie
@@ -107,7 +50,7 @@ RtlDispatchException:
     mov [ebp-0x0C], eax       ; HighLimit = TEB.NtTib.StackBase (RtlpGetStackLimits)
     mov eax, [fs:TEB.NtTib.StackLimit]; EAX = TEB.NtTib.StackLimit
     mov [ebp-0x10], eax       ; LowLimit = TEB.NtTib.StackLimit
-    mov ebx, [fs:TEB.NtTib.ExceptionList] ; EBX = RegistrationPointer = the chain head (RtlpGetRegistrationHead)
+    mov ebx, [fs:TEB.NtTib.ExceptionList]               ; TEB.NtTib.ExceptionList: EBX = RegistrationPointer = the chain head (RtlpGetRegistrationHead)
 .next:
     cmp ebx, EXCEPTION_CHAIN_END ; end of the chain?
     je .notHandled            ; nobody handled it
@@ -209,7 +152,7 @@ RtlpExecuteHandler2:
     mov ebp, esp              ; [EBP+8] ExceptionRecord .. [EBP+18h] ExceptionRoutine
     push dword [ebp+0x0C]     ; protecting frame: EstablisherFrame of the handler being run
     push edx                  ; protecting frame: Handler
-    push dword [fs:TEB.NtTib.ExceptionList] ; protecting frame: Next = the current chain head
+    push dword [fs:TEB.NtTib.ExceptionList]             ; TEB.NtTib.ExceptionList: protecting frame: Next = the current chain head
     mov [fs:TEB.NtTib.ExceptionList], esp ; TEB.NtTib.ExceptionList = the protecting frame
     push dword [ebp+0x14]     ; DispatcherContext
     push dword [ebp+0x10]     ; ContextRecord
@@ -217,7 +160,7 @@ RtlpExecuteHandler2:
     push dword [ebp+8]        ; ExceptionRecord
     mov ecx, [ebp+0x18]       ; ECX = ExceptionRoutine
     call ecx                  ; EAX = EXCEPTION_DISPOSITION
-    mov esp, [fs:TEB.NtTib.ExceptionList] ; ESP = the protecting frame (whatever the handler popped)
+    mov esp, [fs:TEB.NtTib.ExceptionList]               ; TEB.NtTib.ExceptionList: ESP = the protecting frame (whatever the handler popped)
     pop dword [fs:TEB.NtTib.ExceptionList] ; TEB.NtTib.ExceptionList = Next: frame removed
     mov esp, ebp              ; drop the frame
     pop ebp                   ; restore EBP

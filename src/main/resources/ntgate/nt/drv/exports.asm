@@ -66,24 +66,24 @@ IopInvalidDeviceRequest:
 
 ; KIRQL KeGetCurrentIrql(VOID)
 KeGetCurrentIrql:
-        movzx   eax, byte [fs:KPCR.Irql]
+        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql
         ret
 
 ; KIRQL KeRaiseIrqlToDpcLevel(VOID)
 KeRaiseIrqlToDpcLevel:
-        movzx   eax, byte [fs:KPCR.Irql]
+        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql
         mov     byte [fs:KPCR.Irql], DISPATCH_LEVEL     ; KPCR.Irql = DISPATCH_LEVEL
         ret
 
 ; KIRQL KeRaiseIrqlToSynchLevel(VOID): SYNCH_LEVEL is DISPATCH_LEVEL on a uniprocessor.
 KeRaiseIrqlToSynchLevel:
-        movzx   eax, byte [fs:KPCR.Irql]
+        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql
         mov     byte [fs:KPCR.Irql], DISPATCH_LEVEL     ; KPCR.Irql = SYNCH_LEVEL (= DISPATCH_LEVEL, UP)
         ret
 
 ; KIRQL FASTCALL KfAcquireSpinLock(PKSPIN_LOCK SpinLock = ECX)
 KfAcquireSpinLock:
-        movzx   eax, byte [fs:KPCR.Irql]
+        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql
         mov     byte [fs:KPCR.Irql], DISPATCH_LEVEL     ; KPCR.Irql = DISPATCH_LEVEL (UP: the lock word is not touched)
         ret
 
@@ -151,25 +151,25 @@ InterlockedCompareExchange:
 ; PETHREAD PsGetCurrentThread(VOID) (KeGetCurrentThread is the same on x86)
 PsGetCurrentThread:
 KeGetCurrentThread:
-        mov     eax, [fs:KPCR.PrcbData.CurrentThread]
+        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread
         ret
 
 ; PEPROCESS IoGetCurrentProcess(VOID) / PsGetCurrentProcess(VOID)
 IoGetCurrentProcess:
 PsGetCurrentProcess:
-        mov     eax, [fs:KPCR.PrcbData.CurrentThread]
-        mov     eax, [eax + KTHREAD.ApcState.Process]   ; the process whose address space is current
+        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread
+        mov     eax, [eax + KTHREAD.ApcState.Process]   ; EAX = KTHREAD.ApcState.Process (the process whose address space is current)
         ret
 
 ; HANDLE PsGetCurrentProcessId(VOID)
 PsGetCurrentProcessId:
-        mov     eax, [fs:KPCR.PrcbData.CurrentThread]
+        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread
         mov     eax, [eax + ETHREAD.Cid.UniqueProcess]
         ret
 
 ; HANDLE PsGetCurrentThreadId(VOID)
 PsGetCurrentThreadId:
-        mov     eax, [fs:KPCR.PrcbData.CurrentThread]
+        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread
         mov     eax, [eax + ETHREAD.Cid.UniqueThread]
         ret
 
