@@ -21,10 +21,13 @@ import java.util.concurrent.Callable;
         description = {
             "Debug a program with WinDbg-style commands, from boot.",
             "The program (.exe or .asm, as for 'run') stops before the first instruction (nt!KiSystemStartup,",
-            "ring 0) and debug it with WinDbg's commands: r, t, p, g, gu, bp/bl/bc/bd/be, u, db/dw/dd/dq/dps/dc,",
-            "eb/ew/ed, dt nt!_TYPE [addr], k, !pcr, !thread, !idt, ? expr, q.",
-            "Commands come from -c (separated by ';' or newlines), else from standard input (prompt 'kd> ').",
-            "Exit code: 0; 2 = the program could not be loaded."})
+            "ring 0) and debug it with WinDbg's commands ('help' lists them): r, t, p, g, gu, wt, bp/bu/bm/ba,",
+            "u/ub/uf, d*, e*, s, a, x, ln, lm, dg, !pte, !vtop, !idt, !pcr, !thread, !process, .trap, .cxr, .exr,",
+            "k/kb/kv/kn/kp, dt, ? expr, .formats, $$<file, .logopen, q.",
+            "Commands come from -c (separated by ';' outside quotes, or newlines), else from the terminal (line",
+            "editing, history, Enter repeats t/p/d*/u, Ctrl-C breaks in) or standard input (prompt 'kd> ').",
+            "Exit code: 0; 3 = the machine stopped with a bug check, a triple fault or a deadlock;",
+            "2 = the program could not be loaded."})
 public final class DebugCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "The program (.exe or .asm).")
     Path file;
@@ -91,11 +94,14 @@ public final class DebugCommand implements Callable<Integer> {
         d.attach();
         if (commands != null) {
             d.script(commands);
+        } else if (System.console() != null) {
+            ntgate.debug.Console.run(d);
         } else {
-            d.interactive(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.console() == null);
+            d.interactive(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), true);
         }
         out.flush();
-        return 0;
+        NtSystem.End end = d.end();
+        return end == NtSystem.End.BUG_CHECK || end == NtSystem.End.TRIPLE_FAULT || end == NtSystem.End.DEADLOCK ? 3 : 0;
     }
 
     /** {@code --gdb}: the machine under the GDB stub; {@code monitor CMD} runs a WinDbg-style command. */
@@ -107,15 +113,11 @@ public final class DebugCommand implements Callable<Integer> {
         java.util.function.Function<String, String> monitor = line -> {
             ntgate.cpu.CpuHooks stub = sys.cpu.hooks();
             sys.cpu.setHooks(d);
-            buf.reset();
             try {
-                for (String cmd : line.split(";")) {
-                    if (!cmd.isBlank()) d.execute(cmd.strip());
-                }
+                return d.monitor(line);   // splits at ';' outside quotes, as -c does, and returns the output
             } finally {
                 sys.cpu.setHooks(stub);
             }
-            return buf.toString(StandardCharsets.UTF_8);
         };
         GdbStub stub = new GdbStub(sys, maxInsns, monitor);
         GdbServer server;

@@ -392,7 +392,7 @@ public final class NtSystem {
             if (s.size() == 0) continue;
             int start = (int) (s.address() & ~0xFFFL);
             int end = (int) ((s.end() + 0xFFF) & ~0xFFFL);
-            long flags = s.name().equals(".text") ? textFlags : dataFlags;
+            long flags = s.name().startsWith(".text") ? textFlags : dataFlags;   // .text, .texthead, .textsdt
             for (int va = start; va != end; va += 0x1000) {
                 long pte = pages.pte(va);
                 if ((pte & PageTables.P) != 0) {

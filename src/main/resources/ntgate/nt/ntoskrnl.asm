@@ -92,6 +92,15 @@ global MmUserProbeAddress, KiSystemCallExitAdjust, KiSystemCallExitAdjusted, KiF
 KI_GATE_RVA             equ 0x6A304     ; KiBBTUnexpectedRange: KiFastCallEntry (0x6A520) - 0x21C
 KI_V86_EXIT_RVA         equ 0x6AFD8     ; V86ExitHelp (the seed's loc_46AFD8)
 KI_ABIOS_EXIT_RVA       equ 0x6AFF4     ; AbiosExitHelp (the seed's loc_46AFF4)
+; Where XP SP3 places the descriptor tables (public `dd nt!KeServiceDescriptorTable` dumps of XP SP3:
+; 80553fa0  80502b8c 00000000 0000011c 80503000; the shadow table 0x40 below it). The generated part fills
+; .sdtdata, which follows .data from 0x80550000 (ntgate's choice: the 64 KiB boundary below them).
+KI_SDTDATA_RVA          equ 0x79000     ; 0x80550000
+KI_DESCRIPTOR_TABLES_RVA equ 0x7CF60    ; KeServiceDescriptorTableShadow (0x80553F60), KeServiceDescriptorTable (+0x40)
+section .data
+section .sdtdata
+        align 0x10000                                   ; (the section starts at 0x80550000)
+        times KI_DESCRIPTOR_TABLES_RVA - KI_SDTDATA_RVA db 0 ; (padding up to KeServiceDescriptorTableShadow)
 
 section .text
 

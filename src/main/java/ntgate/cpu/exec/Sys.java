@@ -94,36 +94,53 @@ public final class Sys {
 
     static void rdmsr(Cpu cpu) {
         requireCpl0(cpu);
-        CpuState st = cpu.st;
-        long v = switch (cpu.gpr[1]) {
-            case MSR_SYSENTER_CS -> st.sysenterCs & 0xFFFFFFFFL;
-            case MSR_SYSENTER_ESP -> st.sysenterEsp & 0xFFFFFFFFL;
-            case MSR_SYSENTER_EIP -> st.sysenterEip & 0xFFFFFFFFL;
-            case MSR_TSC -> cpu.icount + st.tscOffset;
-            case MSR_EFER -> st.efer;
-            default -> throw CpuFault.gp(0);
-        };
+        long v = readMsr(cpu, cpu.gpr[1]);
+        if (v == NO_MSR) throw CpuFault.gp(0);
         cpu.gpr[0] = (int) v;
         cpu.gpr[2] = (int) (v >>> 32);
     }
 
     static void wrmsr(Cpu cpu) {
         requireCpl0(cpu);
-        CpuState st = cpu.st;
         long v = (cpu.gpr[0] & 0xFFFFFFFFL) | ((long) cpu.gpr[2] << 32);
-        switch (cpu.gpr[1]) {
+        if (!writeMsr(cpu, cpu.gpr[1], v)) throw CpuFault.gp(0);
+    }
+
+    /** What {@link #readMsr} answers for an MSR this CPU does not have. */
+    public static final long NO_MSR = Long.MIN_VALUE;
+
+    /** The MSR's value as RDMSR reads it, or {@link #NO_MSR} (RDMSR would raise #GP(0)); for RDMSR and debuggers. */
+    public static long readMsr(Cpu cpu, int msr) {
+        CpuState st = cpu.st;
+        return switch (msr) {
+            case MSR_SYSENTER_CS -> st.sysenterCs & 0xFFFFFFFFL;
+            case MSR_SYSENTER_ESP -> st.sysenterEsp & 0xFFFFFFFFL;
+            case MSR_SYSENTER_EIP -> st.sysenterEip & 0xFFFFFFFFL;
+            case MSR_TSC -> cpu.icount + st.tscOffset;
+            case MSR_EFER -> st.efer;
+            default -> NO_MSR;
+        };
+    }
+
+    /** Writes an MSR as WRMSR does; false where WRMSR would raise #GP(0) (no such MSR, reserved EFER bits). */
+    public static boolean writeMsr(Cpu cpu, int msr, long v) {
+        CpuState st = cpu.st;
+        switch (msr) {
             case MSR_SYSENTER_CS -> st.sysenterCs = (int) v;
             case MSR_SYSENTER_ESP -> st.sysenterEsp = (int) v;
             case MSR_SYSENTER_EIP -> st.sysenterEip = (int) v;
             case MSR_TSC -> st.tscOffset = v - cpu.icount;
             case MSR_EFER -> {
-                if ((v & ~EFER_NXE) != 0) throw CpuFault.gp(0);
+                if ((v & ~EFER_NXE) != 0) return false;
                 st.efer = v;
                 cpu.mmu.flushAll();
                 cpu.resetFetch();
             }
-            default -> throw CpuFault.gp(0);
+            default -> {
+                return false;
+            }
         }
+        return true;
     }
 
     /** MOV r32, CRn. */

@@ -62,8 +62,9 @@ public final class Mmu {
 
     // Data breakpoints (DR0-DR3 with R/W = 01 or 11): while any is set, reads and writes bypass the TLB.
     private int watchMask, watchWritesOnly, watchHits;
-    private final int[] watchLo = new int[4];
-    private final int[] watchLen = new int[4];
+    /** Slots 0-3: the guest's DR0-DR3; slots 4-7: a debugger's own watches ({@link #setMonitorWatch}). */
+    private final int[] watchLo = new int[8];
+    private final int[] watchLen = new int[8];
 
     // PAE PDPTE registers, loaded with CR3 (SDM Vol.3A 4.4.1).
     private final long[] pdpte = new long[4];
@@ -205,14 +206,29 @@ public final class Mmu {
 
     /** Returns the DR6 B0-B3 bits of the data breakpoints hit since the last call, and clears them. */
     public int takeWatchHits() {
-        int h = watchHits;
-        watchHits = 0;
+        int h = watchHits & 0xF;
+        watchHits &= ~0xF;
+        return h;
+    }
+
+    /**
+     * Sets or clears a debugger's watch {@code i} (0-3), apart from the guest's debug registers: the same
+     * access check as a data breakpoint, seen only through {@link #takeMonitorHits}.
+     */
+    public void setMonitorWatch(int i, boolean on, int linear, int len, boolean writesOnly) {
+        setWatch(4 + i, on, linear, len, writesOnly);
+    }
+
+    /** The debugger watches (bits 0-3) hit since the last call, cleared. */
+    public int takeMonitorHits() {
+        int h = watchHits >>> 4;
+        watchHits &= 0xF;
         return h;
     }
 
     private void watchCheck(int linear, int size, boolean write) {
         long a = linear & 0xFFFFFFFFL;
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 8; i++) {
             int bit = 1 << i;
             if ((watchMask & bit) == 0 || (!write && (watchWritesOnly & bit) != 0)) continue;
             long lo = watchLo[i] & 0xFFFFFFFFL;

@@ -59,6 +59,7 @@ public final class ServiceTableSource {
         s.append("section .data\n");
         s.append("align 4\n");
         table(s, "W32pServiceTable", "W32pArgumentTable", Services.win32k(), Services.WIN32K_LIMIT, hostImplemented, guestDefined, true);
+        s.append("section .sdtdata    ; at XP SP3's address (ntoskrnl.asm places the section)\n");
         s.append("align 16\n");
         s.append("global KeServiceDescriptorTableShadow\n");
         s.append("KeServiceDescriptorTableShadow:    ; 0x40 bytes below KeServiceDescriptorTable, as on XP SP3\n");
