@@ -162,6 +162,10 @@ final class GateFuzz {
         this.rnd = new SplittableRandom(seed);
     }
 
+    /** Print the figures every 20,000 cases (the long run). */
+    boolean progress;
+    private long lastProgress;
+
     /** Runs {@code calls} system calls and {@code programs} random-code programs, interleaved. */
     Report run(long calls, long programs) {
         try {
@@ -172,6 +176,11 @@ final class GateFuzz {
                 if (code) randomCode();
                 else systemCall();
                 if (report.failure != null) break;
+                long done = report.calls + report.codePrograms;
+                if (progress && done % 20_000 == 0 && done != lastProgress) {
+                    lastProgress = done;
+                    System.out.println("  fuzz progress: " + report);
+                }
             }
         } catch (Throwable t) {
             StringBuilder sb = new StringBuilder("Java exception " + t + " after " + lastCase);

@@ -16,14 +16,18 @@ class GateFuzzTest {
 
     @Test
     void systemCallsFromAHostileUserKeepTheGatesInvariants() {
-        GateFuzz.Report r = new GateFuzz(SEED).run(LONG ? 1_000_000 : 3_000, 0);
+        GateFuzz f = new GateFuzz(SEED);
+        f.progress = LONG;
+        GateFuzz.Report r = f.run(LONG ? 1_000_000 : 3_000, 0);
         System.out.println("gate fuzz, seed " + SEED + ": " + r);
         assertNull(r.failure, r.toString());
     }
 
     @Test
     void randomUserCodeNeverBugChecksTheKernel() {
-        GateFuzz.Report r = new GateFuzz(SEED + 1).run(0, LONG ? 100_000 : 300);
+        GateFuzz f = new GateFuzz(SEED + 1);
+        f.progress = LONG;
+        GateFuzz.Report r = f.run(0, LONG ? 100_000 : 300);
         System.out.println("random-code fuzz, seed " + (SEED + 1) + ": " + r);
         assertNull(r.failure, r.toString());
     }
