@@ -600,6 +600,7 @@ KiExitAll:
         pop     ebx
         pop     ebp
         add     esp, 4                                  ; drop ErrCode |zh| 丢弃 ErrCode
+.iret:
         iretd
 
 .editedFrame:                                           ; an edited kernel frame, with the volatiles restored |zh| 被编辑的内核帧，并恢复易失寄存器
@@ -898,20 +899,12 @@ KiTrap0D:                                               ; #GP, error code pushed
         jnz     .user
         test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; test KTRAP_FRAME.SegCs |zh| 测试陷阱帧.SegCs
         jnz     .user
-        ; Kernel mode. A POP of a bad selector in an exit path (§10.5): zero the selector in the frame
-        ; being restored (the dword the POP reads, at the faulting ESP = &KTRAP_FRAME.HardwareEsp of this
-        ; same-ring frame) and retry: a null selector always loads.
-        mov     eax, [ebp + KTRAP_FRAME.Eip]            ; EAX = KTRAP_FRAME.Eip |zh| EAX = 陷阱帧.Eip
-        cmp     eax, KiExitAll.popGs
+        ; Kernel mode: a fault of the exit path on the way to user mode?
+        call    KiClassifyExitFault
+        cmp     eax, 1
         je      .zeroSelector
-        cmp     eax, KiExitAll.popEs
-        je      .zeroSelector
-        cmp     eax, KiExitAll.popDs
-        je      .zeroSelector
-        cmp     eax, KiExitAll.popFs
-        je      .zeroSelector
-        cmp     eax, KiServiceExit.popFs
-        je      .zeroSelector
+        cmp     eax, 2
+        je      .iretFault
         ; The lazy DS/ES reload of an int 2Eh caller's bad selectors (§10.5).
         cmp     word [ebp + KTRAP_FRAME.SegDs], USER_DS ; compare KTRAP_FRAME.SegDs |zh| 比较陷阱帧.SegDs
         je      .checkEs
@@ -926,8 +919,30 @@ KiTrap0D:                                               ; #GP, error code pushed
         mov     eax, STATUS_ACCESS_VIOLATION
         jmp     KiBugCheckKernelException
 .zeroSelector:
+        ; A POP of a bad selector: zero the selector in the frame being restored (the dword the POP reads, at
+        ; the faulting ESP = &KTRAP_FRAME.HardwareEsp of this same-ring frame) and retry: a null selector always
+        ; loads, and the thread meets the null selector when it uses it.
         mov     dword [ebp + KTRAP_FRAME.HardwareEsp], 0 ; the interrupted frame's selector slot = 0 (same-ring #GP: no HardwareEsp here) |zh| 被中断帧的选择子槽位 = 0（同级 #GP：这里没有 HardwareEsp）
         jmp     KiExceptionExit
+.iretFault:
+        ; The IRETD to user mode refused the frame it was given (a CS or SS a CONTEXT supplied: RPL 3 on a
+        ; kernel segment, a data segment as CS, a null SS, a selector past the GDT). The fault frame sits just
+        ; below the IRETD frame, so KTRAP_FRAME.HardwareEsp.. of this frame hold the EIP, CS, EFLAGS, ESP and SS
+        ; being restored, and the registers the exit path had already loaded are in the rest of it. Make this
+        ; the frame of a user-mode fault at that EIP and raise the access violation there (WRK Kt0d: the fault
+        ; is reflected to the thread, the kernel goes on).
+        mov     eax, [ebp + KTRAP_FRAME.HardwareEsp]    ; EAX = KTRAP_FRAME.HardwareEsp: the EIP being restored |zh| EAX = 陷阱帧.HardwareEsp：正要恢复的 EIP
+        mov     ecx, [ebp + KTRAP_FRAME.HardwareSegSs]  ; ECX = KTRAP_FRAME.HardwareSegSs: the CS being restored |zh| ECX = 陷阱帧.HardwareSegSs：正要恢复的 CS
+        mov     edx, [ebp + KTRAP_FRAME.V86Es]          ; EDX = KTRAP_FRAME.V86Es: the EFLAGS being restored |zh| EDX = 陷阱帧.V86Es：正要恢复的 EFLAGS
+        mov     ebx, [ebp + KTRAP_FRAME.V86Ds]          ; EBX = KTRAP_FRAME.V86Ds: the ESP being restored |zh| EBX = 陷阱帧.V86Ds：正要恢复的 ESP
+        mov     esi, [ebp + KTRAP_FRAME.V86Fs]          ; ESI = KTRAP_FRAME.V86Fs: the SS being restored |zh| ESI = 陷阱帧.V86Fs：正要恢复的 SS
+        mov     [ebp + KTRAP_FRAME.Eip], eax            ; KTRAP_FRAME.Eip = the user EIP |zh| 陷阱帧.Eip = 用户态 EIP
+        mov     [ebp + KTRAP_FRAME.SegCs], ecx          ; KTRAP_FRAME.SegCs = the user CS |zh| 陷阱帧.SegCs = 用户态 CS
+        mov     [ebp + KTRAP_FRAME.EFlags], edx         ; KTRAP_FRAME.EFlags = the user EFLAGS |zh| 陷阱帧.EFlags = 用户态 EFLAGS
+        mov     [ebp + KTRAP_FRAME.HardwareEsp], ebx    ; KTRAP_FRAME.HardwareEsp = the user ESP |zh| 陷阱帧.HardwareEsp = 用户态 ESP
+        mov     [ebp + KTRAP_FRAME.HardwareSegSs], esi  ; KTRAP_FRAME.HardwareSegSs = the user SS |zh| 陷阱帧.HardwareSegSs = 用户态 SS
+        or      dword [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs |= 1: a user frame whatever RPL the bad CS had |zh| 陷阱帧.SegCs |= 1：无论坏 CS 的 RPL 是多少，都当作用户态帧
+        jmp     .accessViolation
 .user:
         ; A #GP(0) on a privileged instruction is STATUS_PRIVILEGED_INSTRUCTION (XP Kt0d; ReactOS
         ; KiTrap0DHandler has the same tables): skip up to 15 prefixes, then test the opcode. The bytes were
@@ -1156,6 +1171,18 @@ KiTrap0B:                                               ; #NP, error code pushed
         mov     ebp, .body
         jmp     KiTrapEnter
 .body:
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; KTRAP_FRAME.EFlags: a V86 fault? |zh| 陷阱帧.EFlags：是 V86 模式下的异常吗？
+        jnz     .unexpected
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs: a user-mode fault? |zh| 陷阱帧.SegCs：是用户态的异常吗？
+        jnz     .unexpected
+        ; Kernel mode: a not-present (or stack) segment that an exit path's POP or IRETD loads is the same
+        ; user-supplied selector problem KiTrap0D handles.
+        call    KiClassifyExitFault
+        cmp     eax, 1
+        je      KiTrap0D.zeroSelector
+        cmp     eax, 2
+        je      KiTrap0D.iretFault
+.unexpected:
         mov     eax, 0x0B
         jmp     KiTrapUnexpected
 
@@ -1164,6 +1191,18 @@ KiTrap0C:                                               ; #SS, error code pushed
         mov     ebp, .body
         jmp     KiTrapEnter
 .body:
+        test    dword [ebp + KTRAP_FRAME.EFlags], EFLAGS_VM ; KTRAP_FRAME.EFlags: a V86 fault? |zh| 陷阱帧.EFlags：是 V86 模式下的异常吗？
+        jnz     .unexpected
+        test    byte [ebp + KTRAP_FRAME.SegCs], MODE_MASK ; KTRAP_FRAME.SegCs: a user-mode fault? |zh| 陷阱帧.SegCs：是用户态的异常吗？
+        jnz     .unexpected
+        ; Kernel mode: a not-present (or stack) segment that an exit path's POP or IRETD loads is the same
+        ; user-supplied selector problem KiTrap0D handles.
+        call    KiClassifyExitFault
+        cmp     eax, 1
+        je      KiTrap0D.zeroSelector
+        cmp     eax, 2
+        je      KiTrap0D.iretFault
+.unexpected:
         mov     eax, 0x0C
         jmp     KiTrapUnexpected
 
@@ -1201,6 +1240,54 @@ KiTrapXX:                                               ; any other vector (no e
 .body:
         mov     eax, 0xFF
         jmp     KiTrapUnexpected
+
+; KiClassifyExitFault - a kernel-mode segment fault (#GP, #NP, #SS) with EBP = its trap frame: is the
+; faulting instruction one of the exit paths' segment POPs or their IRETD to user (or V86) mode, loading a
+; selector that came from a CONTEXT? Out: EAX = 1 (a POP), 2 (an IRETD to an outer level), 0 (neither).
+; The IRETD frame's CS is at KTRAP_FRAME.HardwareSegSs of the fault frame (same ring: the fault pushed no
+; ESP/SS); an IRETD back to ring 0 (the edited-frame exits) is the kernel's own and stays a bug check.
+KiClassifyExitFault:
+        mov     eax, [ebp + KTRAP_FRAME.Eip]            ; EAX = KTRAP_FRAME.Eip: the faulting instruction |zh| EAX = 陷阱帧.Eip：出错的指令
+        cmp     eax, KiExitAll.popGs
+        je      .pop
+        cmp     eax, KiExitAll.popEs
+        je      .pop
+        cmp     eax, KiExitAll.popDs
+        je      .pop
+        cmp     eax, KiExitAll.popFs
+        je      .pop
+        cmp     eax, KiServiceExit.popFs
+        je      .pop
+        cmp     eax, KiServiceExit.popGs
+        je      .pop
+        cmp     eax, KiServiceExit.popEs
+        je      .pop
+        cmp     eax, KiServiceExit.popDs
+        je      .pop
+        cmp     eax, KiSystemCallExit
+        je      .iret
+        cmp     eax, KiExitAll.iret
+        je      .iret
+        cmp     eax, V86ExitHelp.iret
+        je      .iret
+        cmp     eax, AbiosExitHelp.iret
+        je      .iret
+        xor     eax, eax
+        ret
+.pop:
+        mov     eax, 1
+        ret
+.iret:
+        test    dword [ebp + KTRAP_FRAME.V86Es], EFLAGS_VM ; KTRAP_FRAME.V86Es, the EFLAGS image: back to V86 mode? |zh| 陷阱帧.V86Es，即 EFLAGS 映像：要回到 V86 模式吗？
+        jnz     .outer
+        test    byte [ebp + KTRAP_FRAME.HardwareSegSs], MODE_MASK ; KTRAP_FRAME.HardwareSegSs, the CS image: an outer level? |zh| 陷阱帧.HardwareSegSs，即 CS 映像：要回到外层特权级吗？
+        jz      .kernelIret
+.outer:
+        mov     eax, 2
+        ret
+.kernelIret:
+        xor     eax, eax
+        ret
 
 ; KiTrapEnter - ENTER_TRAP: the rest of the KTRAP_FRAME below ErrCode/Ebp. In: EBP = the body.
 KiTrapEnter:

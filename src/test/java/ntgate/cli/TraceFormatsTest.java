@@ -147,7 +147,7 @@ class TraceFormatsTest {
             assertTrue(((String) i.get("symbol")).startsWith("hello!"), i.toString());
         }
         r = CliRun.of("run", HELLO, "--trace", "insns", "--trace-filter", "nosuchthing");
-        assertEquals(2, r.exit());
+        assertEquals(ExitCodes.USAGE, r.exit());
         assertEquals(1, r.err().lines().count(), r.err());
     }
 

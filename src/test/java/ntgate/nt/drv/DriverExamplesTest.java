@@ -134,7 +134,7 @@ class DriverExamplesTest {
     @Test
     void writingKiServiceTableWithWriteProtectOnIsBugCheckBE() throws Exception {
         CliRun r = CliRun.of("run", "--driver", sys("nowp"), CLOSER);
-        assertEquals(3, r.exit(), r.err());
+        assertEquals(ntgate.cli.ExitCodes.BUG_CHECK, r.exit(), r.err());
         assertEquals("", r.out(), "the program never started");
         String e = r.err();
         // The entry's address, from the kernel's symbols: KiServiceTable + 4 * NtClose's index (0x019).
