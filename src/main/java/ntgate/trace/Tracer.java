@@ -75,7 +75,7 @@ public final class Tracer implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
 
     /** A text trace ({@link TextTrace}) of these scopes to {@code out}, unfiltered. */
     public static Tracer text(NtSystem sys, java.io.PrintStream out, Scope first, Scope... more) {
-        return new Tracer(sys, java.util.EnumSet.of(first, more), TraceFilter.ALL, new TextTrace(out).symbols(sys::symbolize));
+        return new Tracer(sys, java.util.EnumSet.of(first, more), TraceFilter.ALL, new TextTrace(out).symbols(sys::symbolize).implemented(sys::implemented));
     }
 
     @Override
