@@ -124,9 +124,30 @@ sealed interface AsmExpr {
         }
     }
 
+    /**
+     * A chain of operators of one precedence level, {@code t0 op1 t1 op2 t2 ...}, evaluated left to right by a
+     * loop: a 10^6-term {@code 1+1+...} needs no deeper Java stack than {@code 1+1} (a tree of Binary nodes would
+     * recurse once per term).
+     */
+    record Chain(AsmExpr[] terms, String[] ops, int[] cols, int col) implements AsmExpr {
+        public Value eval(Context ctx) {
+            Value v = terms[0].eval(ctx);
+            for (int i = 0; i < ops.length; i++) v = Binary.apply(ops[i], v, terms[i + 1].eval(ctx), cols[i]);
+            return v;
+        }
+
+        public boolean movable() {
+            for (AsmExpr e : terms) if (e.movable()) return true;
+            return false;
+        }
+    }
+
     record Binary(String op, AsmExpr a, AsmExpr b, int col) implements AsmExpr {
         public Value eval(Context ctx) {
-            Value x = a.eval(ctx), y = b.eval(ctx);
+            return apply(op, a.eval(ctx), b.eval(ctx), col);
+        }
+
+        static Value apply(String op, Value x, Value y, int col) {
             boolean unk = x.unknown || y.unknown;
             switch (op) {
                 case "+" -> {
@@ -205,6 +226,23 @@ sealed interface AsmExpr {
                 x.unknown || y.unknown);
     }
 
+    /** Calls {@code out} with the name of every symbol the expression names (iteratively: chains may be long). */
+    static void symbols(AsmExpr root, java.util.function.Consumer<String> out) {
+        java.util.ArrayDeque<AsmExpr> todo = new java.util.ArrayDeque<>();
+        todo.push(root);
+        while (!todo.isEmpty()) {
+            AsmExpr e = todo.pop();
+            if (e instanceof Sym sym) out.accept(sym.name());
+            else if (e instanceof Unary u) todo.push(u.e());
+            else if (e instanceof Binary b) {
+                todo.push(b.a());
+                todo.push(b.b());
+            } else if (e instanceof Chain c) {
+                for (AsmExpr t : c.terms()) todo.push(t);
+            }
+        }
+    }
+
     // ---- parsing ----
 
     String[][] LEVELS = {
@@ -219,17 +257,33 @@ sealed interface AsmExpr {
     private static AsmExpr parseLevel(AsmTokens t, int level) {
         if (level == LEVELS.length) return parseUnary(t);
         AsmExpr left = parseLevel(t, level + 1);
+        java.util.List<AsmExpr> terms = null;
+        java.util.List<String> ops = null;
+        java.util.List<Integer> cols = null;
         while (true) {
             AsmLexer.Token tok = t.peek();
             String op = null;
             if (tok.kind() == AsmLexer.Kind.PUNCT) {
                 for (String o : LEVELS[level]) if (tok.text().equals(o)) op = o;
             }
-            if (op == null) return left;
+            if (op == null) break;
             t.next();
             AsmExpr right = parseLevel(t, level + 1);
-            left = new Binary(op, left, right, tok.col());
+            if (terms == null) {
+                terms = new java.util.ArrayList<>();
+                ops = new java.util.ArrayList<>();
+                cols = new java.util.ArrayList<>();
+                terms.add(left);
+            }
+            terms.add(right);
+            ops.add(op);
+            cols.add(tok.col());
         }
+        if (terms == null) return left;
+        if (ops.size() == 1) return new Binary(ops.get(0), terms.get(0), terms.get(1), cols.get(0));
+        int[] c = new int[cols.size()];
+        for (int i = 0; i < c.length; i++) c[i] = cols.get(i);
+        return new Chain(terms.toArray(new AsmExpr[0]), ops.toArray(new String[0]), c, cols.get(0));
     }
 
     private static AsmExpr parseUnary(AsmTokens t) {

@@ -109,7 +109,7 @@ final class AsmParser {
     }
 
     private AsmStatement.Src src(String text, String comment) {
-        return new AsmStatement.Src(lineNo, text, comment, scope);
+        return new AsmStatement.Src(lineNo, text, comment.isEmpty() ? "" : comment, scope);
     }
 
     private void parseLine(AsmTokens t, String text, String comment) {
@@ -246,7 +246,7 @@ final class AsmParser {
             if (t.atEnd()) {
                 if (AsmRegister.lookup(name) != null) throw new AsmFail(head.col(), "expected an instruction after segment prefix '" + name + "'");
                 // A prefix alone on a line is emitted as that prefix byte.
-                statements.add(new AsmStatement.Insn(src(text, comment), prefixes, "", head.col(), List.of(), bits, times, timesCol, insnCount++, windbg, row, masm));
+                statements.add(new AsmStatement.Insn(src(text, comment), List.copyOf(prefixes), "", head.col(), List.of(), bits, times, timesCol, insnCount++, windbg, row, masm));
                 emittedAnything = true;
                 return;
             }
@@ -264,7 +264,8 @@ final class AsmParser {
             } while (t.accept(","));
         }
         endOfLine(t);
-        statements.add(new AsmStatement.Insn(src(text, comment), prefixes, name, head.col(), ops, bits, times, timesCol, insnCount++, windbg, row, masm));
+        // Compact immutable lists: a million-line program keeps a million of these.
+        statements.add(new AsmStatement.Insn(src(text, comment), List.copyOf(prefixes), name.intern(), head.col(), List.copyOf(ops), bits, times, timesCol, insnCount++, windbg, row, masm));
         emittedAnything = true;
     }
 

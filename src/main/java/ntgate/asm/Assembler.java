@@ -80,7 +80,9 @@ public final class Assembler {
     private final String file;
     private final AsmParser parser;
     private final List<AsmStatement> statements;
-    private final long[][] sticky;
+    /** Per statement: the sticky narrow-form bits (AsmEncoder), one flat array for a million-line source. */
+    private final long[] sticky;
+    private final long[] stickyHolder = new long[1];
     private final Map<String, OptionalLong> resolved = new HashMap<>();
     private final long base;
 
@@ -120,11 +122,71 @@ public final class Assembler {
         this.parser = new AsmParser(file, opts.bits(), opts.windbg(), opts.masm());
         parser.parse(source);
         this.statements = parser.statements;
-        this.sticky = new long[statements.size()][1];
+        this.sticky = new long[statements.size()];
         this.prevStart = new long[statements.size()];
         this.start = new long[statements.size()];
         Arrays.fill(prevStart, -1);
         this.base = parser.org != null ? parser.org : opts.base();
+        checkEquCycles();
+    }
+
+    /**
+     * NASM rejects an {@code equ} defined in terms of itself ({@code x equ y} / {@code y equ x}); without this
+     * check the passes would settle on whatever value the first pass guessed. A cycle is an error at each
+     * {@code equ} on it, naming the chain.
+     */
+    private void checkEquCycles() {
+        Map<String, AsmStatement.Equ> equs = new LinkedHashMap<>();
+        for (AsmStatement st : statements) {
+            if (st instanceof AsmStatement.Equ q) equs.putIfAbsent(q.name(), q);
+        }
+        if (equs.isEmpty()) return;
+        Map<String, List<String>> deps = new java.util.HashMap<>();
+        for (AsmStatement.Equ q : equs.values()) {
+            List<String> d = new ArrayList<>();
+            AsmExpr.symbols(q.expr(), n -> {
+                String full = n.startsWith(".") ? q.src().scope() + n : n;
+                if (equs.containsKey(full)) d.add(full);
+            });
+            deps.put(q.name(), d);
+        }
+        // Iterative depth-first search: 0 = unseen, 1 = on the current path, 2 = done.
+        Map<String, Integer> state = new java.util.HashMap<>();
+        Set<String> reported = new java.util.HashSet<>();
+        for (String root : equs.keySet()) {
+            if (state.getOrDefault(root, 0) != 0) continue;
+            java.util.ArrayDeque<String> path = new java.util.ArrayDeque<>();
+            java.util.ArrayDeque<java.util.Iterator<String>> its = new java.util.ArrayDeque<>();
+            path.push(root);
+            its.push(deps.get(root).iterator());
+            state.put(root, 1);
+            while (!path.isEmpty()) {
+                java.util.Iterator<String> it = its.peek();
+                if (!it.hasNext()) {
+                    state.put(path.pop(), 2);
+                    its.pop();
+                    continue;
+                }
+                String n = it.next();
+                int st = state.getOrDefault(n, 0);
+                if (st == 1) {
+                    List<String> cycle = new ArrayList<>();
+                    for (java.util.Iterator<String> p = path.descendingIterator(); p.hasNext(); ) cycle.add(p.next());
+                    cycle = cycle.subList(cycle.indexOf(n), cycle.size());
+                    String chain = String.join(" -> ", cycle) + " -> " + n;
+                    for (String c : cycle) {
+                        if (!reported.add(c)) continue;
+                        AsmStatement.Equ q = equs.get(c);
+                        parser.errors.add(new AsmError(file, q.src().line(), q.col(),
+                                "'" + c + "' is defined in terms of itself (" + chain + ")"));
+                    }
+                } else if (st == 0) {
+                    state.put(n, 1);
+                    path.push(n);
+                    its.push(deps.get(n).iterator());
+                }
+            }
+        }
     }
 
     /**
@@ -149,19 +211,19 @@ public final class Assembler {
 
     private AsmResult run() {
         List<AsmError> parseErrors = parser.errors;
-        long[][] before = copy(sticky);
+        long[] before = sticky.clone();
         int pass = 0;
         boolean converged = false;
         while (pass < MAX_PASSES) {
             pass++;
             runPass();
             Map<String, Long> addrs = layout();
-            boolean same = syms.equals(prevSyms) && addrs.equals(prevSectionAddr) && Arrays.deepEquals(before, sticky);
+            boolean same = syms.equals(prevSyms) && addrs.equals(prevSectionAddr) && Arrays.equals(before, sticky);
             prevSyms = syms;
             prevSectionAddr = addrs;
             prevLabelSection = labelSection;
             prevStart = start.clone();
-            before = copy(sticky);
+            before = sticky.clone();
             if (same && pass > 1) {
                 converged = true;
                 break;
@@ -198,12 +260,6 @@ public final class Assembler {
         }
         Map<String, Long> symbols = new LinkedHashMap<>(syms);
         return new AsmResult(base, out, symbols, new LinkedHashSet<>(parser.globals), records, dedup);
-    }
-
-    private static long[][] copy(long[][] a) {
-        long[][] c = new long[a.length][];
-        for (int i = 0; i < a.length; i++) c[i] = a[i].clone();
-        return c;
     }
 
     /** Section names in layout order: .text, other progbits sections as first declared, nobits last. */
@@ -443,7 +499,13 @@ public final class Assembler {
                 }
             }
             if (!ok) return;
-            AsmEncoder.Encoded enc = AsmEncoder.encode(in, ops, here(), sticky[index]);
+            stickyHolder[0] = sticky[index];
+            AsmEncoder.Encoded enc;
+            try {
+                enc = AsmEncoder.encode(in, ops, here(), stickyHolder);
+            } finally {
+                sticky[index] = stickyHolder[0];
+            }
             // With an undefined name among the operands its own error says what is wrong; a failed
             // operand match would only repeat it.
             boolean undefined = ops.stream().anyMatch(o -> o instanceof AsmEncoder.I i && i.unknown()

@@ -108,26 +108,67 @@ public final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The longest batch line read (characters): a case is a few KiB; 4 Mi allows 2 MiB of code or memory. */
+    static final int MAX_LINE = 4 << 20;
+
+    /**
+     * Batch mode: every input line gets exactly one output line, a result or {@code {"line":N,"error":"..."}}, and
+     * the batch goes on whatever a line holds (bad JSON, wrong types, nulls, lines too long or nested too deep).
+     */
     private int batch(Eval eval) throws IOException {
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        java.io.Reader in = new InputStreamReader(System.in, StandardCharsets.UTF_8);
         BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
-        String line;
+        batch(eval, in, out);
+        out.flush();
+        return 0;
+    }
+
+    void batch(Eval eval, java.io.Reader reader, java.io.Writer out) throws IOException {
+        java.io.Reader in = reader instanceof BufferedReader ? reader : new BufferedReader(reader, 1 << 16);
+        StringBuilder line = new StringBuilder();
         int lineNo = 0;
-        while ((line = in.readLine()) != null) {
+        while (true) {
+            line.setLength(0);
+            boolean tooLong = false, any = false;
+            int c;
+            while ((c = in.read()) >= 0 && c != '\n') {
+                any = true;
+                if (line.length() < MAX_LINE) line.append((char) c);
+                else tooLong = true;
+            }
+            if (c < 0 && !any) break;
             lineNo++;
-            if (line.isBlank()) continue;
+            if (line.length() > 0 && line.charAt(line.length() - 1) == '\r') line.setLength(line.length() - 1);
             String result;
-            try {
-                Eval.Case c = caseFromJson(line);
-                result = toJson(eval.run(c), c.kernel);
-            } catch (IllegalArgumentException | Json.JsonException | ClassCastException e) {
-                result = "{\"line\":" + lineNo + ",\"error\":" + Json.quote(String.valueOf(e.getMessage())) + "}";
+            if (tooLong) {
+                result = error(lineNo, "the line is longer than " + MAX_LINE + " characters");
+            } else if (line.toString().isBlank()) {
+                result = error(lineNo, "empty line: expected a JSON object describing a case");
+            } else {
+                result = oneCase(eval, lineNo, line.toString());
             }
             out.write(result);
             out.write('\n');
+            if (c < 0) break;
         }
         out.flush();
-        return 0;
+    }
+
+    private String oneCase(Eval eval, int lineNo, String line) {
+        try {
+            Eval.Case c = caseFromJson(line);
+            return toJson(eval.run(c), c.kernel);
+        } catch (IllegalArgumentException | Json.JsonException e) {
+            return error(lineNo, String.valueOf(e.getMessage()));
+        } catch (RuntimeException | StackOverflowError e) {
+            // Not expected: ntgate's own failure, said in one line, and the batch goes on.
+            return error(lineNo, "internal error in ntgate: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")));
+        }
+    }
+
+    private static String error(int lineNo, String message) {
+        return "{\"line\":" + lineNo + ",\"error\":" + Json.quote(message) + "}";
     }
 
     private Eval.Case caseFromJson(String line) {
@@ -140,34 +181,69 @@ public final class EvalCommand implements Callable<Integer> {
             String k = (String) e.getKey();
             Object v = e.getValue();
             switch (k) {
-                case "hex" -> c.code = parseHex((String) v);
+                case "hex" -> c.code = parseHex(string(v, "\"hex\" must be a string of hex digits"));
                 case "regs" -> {
-                    if (!(v instanceof Map<?, ?> rm)) throw new IllegalArgumentException("\"regs\" must be an object");
-                    for (Map.Entry<?, ?> re : rm.entrySet()) c.regs.put((String) re.getKey(), num(re.getValue()));
+                    if (!(v instanceof Map<?, ?> rm)) throw new IllegalArgumentException("\"regs\" must be an object, not " + describe(v));
+                    for (Map.Entry<?, ?> re : rm.entrySet()) {
+                        c.regs.put((String) re.getKey(), num(re.getValue(), "register \"" + re.getKey() + "\""));
+                    }
                 }
-                case "eflags" -> c.eflags = num(v);
+                case "eflags" -> c.eflags = num(v, "\"eflags\"");
                 case "mem" -> {
-                    if (!(v instanceof Map<?, ?> mm)) throw new IllegalArgumentException("\"mem\" must be an object");
-                    for (Map.Entry<?, ?> me : mm.entrySet()) c.mem.put(parseInt((String) me.getKey()), parseHex((String) me.getValue()));
+                    if (!(v instanceof Map<?, ?> mm)) throw new IllegalArgumentException("\"mem\" must be an object, not " + describe(v));
+                    for (Map.Entry<?, ?> me : mm.entrySet()) {
+                        String what = "\"mem\" value at " + me.getKey();
+                        c.mem.put(parseInt((String) me.getKey()), parseHex(string(me.getValue(), what + " must be a string of hex digits")));
+                    }
                 }
                 case "steps" -> {
                     if (v != null) {
-                        c.steps = num(v) & 0xFFFFFFFFL;
+                        c.steps = num(v, "\"steps\"") & 0xFFFFFFFFL;
                     }
                 }
-                case "maxInsns" -> c.maxInsns = ((Number) v).longValue();
-                case "mode" -> c.kernel = "kernel".equals(v);
-                case "fsave" -> c.fsave = fsaveImage((String) v);
+                case "maxInsns" -> {
+                    if (!(v instanceof Long n) || n < 0) {
+                        throw new IllegalArgumentException("\"maxInsns\" must be a non-negative integer, not " + describe(v));
+                    }
+                    c.maxInsns = n;
+                }
+                case "mode" -> {
+                    String md = string(v, "\"mode\" must be \"user\" or \"kernel\"");
+                    if (!md.equals("user") && !md.equals("kernel")) {
+                        throw new IllegalArgumentException("\"mode\" must be \"user\" or \"kernel\", not \"" + md + "\"");
+                    }
+                    c.kernel = md.equals("kernel");
+                }
+                case "fsave" -> c.fsave = fsaveImage(string(v, "\"fsave\" must be a string of 216 hex digits"));
                 default -> throw new IllegalArgumentException("unknown key \"" + k + "\"");
             }
         }
         return c;
     }
 
-    private static int num(Object v) {
-        if (v instanceof Number n) return (int) n.longValue();
-        if (v instanceof String s) return parseInt(s);
-        throw new IllegalArgumentException("expected a number, got " + v);
+    private static String string(Object v, String what) {
+        if (v instanceof String str) return str;
+        throw new IllegalArgumentException(what + ", not " + describe(v));
+    }
+
+    /** A JSON value named the way a user wrote it, for error messages. */
+    private static String describe(Object v) {
+        if (v == null) return "null";
+        if (v instanceof String) return "a string";
+        if (v instanceof Map) return "an object";
+        if (v instanceof List) return "an array";
+        if (v instanceof Boolean) return v.toString();
+        if (v instanceof Double) return "the number " + v;
+        return "the number " + v;
+    }
+
+    private static int num(Object v, String what) {
+        if (v instanceof Long n) {
+            if (n < Integer.MIN_VALUE || n > 0xFFFFFFFFL) throw new IllegalArgumentException(what + ": " + n + " does not fit in 32 bits");
+            return (int) (long) n;
+        }
+        if (v instanceof String str) return parseInt(str);
+        throw new IllegalArgumentException(what + " must be an integer or a string like \"0x1F\", not " + describe(v));
     }
 
     static int parseInt(String s) {

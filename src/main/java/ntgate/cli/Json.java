@@ -7,8 +7,12 @@ import java.util.Map;
 
 /** A small JSON reader (objects, arrays, strings, numbers, booleans, null) for command input. */
 final class Json {
+    /** Deepest nesting of arrays and objects accepted (an eval case needs 2). */
+    static final int MAX_DEPTH = 64;
+
     private final String s;
     private int pos;
+    private int depth;
 
     private Json(String s) {
         this.s = s;
@@ -60,12 +64,18 @@ final class Json {
         return v;
     }
 
+    private void enter() {
+        if (++depth > MAX_DEPTH) throw err("nested deeper than " + MAX_DEPTH + " levels");
+    }
+
     private Map<String, Object> object() {
+        enter();
         Map<String, Object> m = new LinkedHashMap<>();
         pos++;
         ws();
         if (pos < s.length() && s.charAt(pos) == '}') {
             pos++;
+            depth--;
             return m;
         }
         while (true) {
@@ -80,17 +90,22 @@ final class Json {
             ws();
             if (pos >= s.length()) throw err("unexpected end");
             char c = s.charAt(pos++);
-            if (c == '}') return m;
+            if (c == '}') {
+                depth--;
+                return m;
+            }
             if (c != ',') throw err("expected ',' or '}'");
         }
     }
 
     private List<Object> array() {
+        enter();
         List<Object> l = new ArrayList<>();
         pos++;
         ws();
         if (pos < s.length() && s.charAt(pos) == ']') {
             pos++;
+            depth--;
             return l;
         }
         while (true) {
@@ -99,7 +114,10 @@ final class Json {
             ws();
             if (pos >= s.length()) throw err("unexpected end");
             char c = s.charAt(pos++);
-            if (c == ']') return l;
+            if (c == ']') {
+                depth--;
+                return l;
+            }
             if (c != ',') throw err("expected ',' or ']'");
         }
     }

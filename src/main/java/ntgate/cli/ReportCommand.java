@@ -54,8 +54,8 @@ public final class ReportCommand implements Callable<Integer> {
     Integer imageBase;
 
     @Option(names = "--driver", paramLabel = "FILE.sys",
-            description = "Load a kernel driver before the program starts (repeatable).")
-    java.util.List<Path> driverFiles = new java.util.ArrayList<>();
+            description = "Load a kernel driver before the program starts (repeatable), as 'ntgate run --driver' does.")
+    List<Path> driverFiles = new ArrayList<>();
 
     @Option(names = "--max-insns", defaultValue = "2000000000", paramLabel = "N",
             description = "Instruction budget (default ${DEFAULT-VALUE}).")
@@ -88,19 +88,19 @@ public final class ReportCommand implements Callable<Integer> {
         }
         ProgramFile program = ProgramFile.open("report", file, imageBase);
         if (program == null) return 2;
-        var drivers = ProgramFile.drivers("report", driverFiles);
+        java.util.List<ntgate.nt.drv.Drivers.DriverFile> drivers = ProgramFile.drivers("report", driverFiles);
         if (drivers == null) return 2;
         StringBuilder cmd = new StringBuilder(file.toString());
         for (String a : args) cmd.append(' ').append(a.contains(" ") ? "\"" + a + "\"" : a);
         ByteArrayOutputStream kept = new ByteArrayOutputStream();
         OutputStream tee = tee(System.out, kept);
         NtSystem.Options o = new NtSystem.Options();
-        o.drivers = drivers;
         o.int2e = int2e;
         o.commandLine = cmd.toString();
         o.stdout = tee;
         o.stderr = tee(System.err, kept);
         o.stdin = System.in;
+        o.drivers = drivers;
         NtSystem sys = program.boot("report", o);
         if (sys == null) return 2;
         Capture.Pick pick = sv != null ? new Capture.Pick(0, sv.name()) : new Capture.Pick(callNumber == null ? 1 : callNumber, null);

@@ -28,8 +28,9 @@ import java.util.concurrent.Callable;
             "importing only ntdll.dll, or a NASM-syntax .asm file (extern names bind to ntdll exports;",
             "execution starts at the global label 'start', else at the start of .text, and returning ends the process",
             "with EAX as its status).",
-            "Exit code: the guest's exit status (low 8 bits; the full NTSTATUS is on stderr when non-zero);",
-            "2 = the program could not be loaded; 3 = bug check or triple fault; 4 = instruction budget used up."})
+            "Exit codes: 0 and 1-111 = the guest's exit status; 112 = any other guest status (full NTSTATUS on stderr);",
+            "113 = unhandled exception; 114 = bug check, triple fault or halt; 115 = deadlock; 116 = instruction budget",
+            "used up; 117 = the program could not be loaded; 118 = usage error; 119 = internal error in ntgate."})
 public final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "The program (.exe or .asm).")
     Path file;
@@ -81,6 +82,40 @@ public final class RunCommand implements Callable<Integer> {
             description = "Instruction budget (default ${DEFAULT-VALUE}).")
     long maxInsns;
 
+    @Option(names = "--memory", paramLabel = "SIZE", converter = MemorySize.class,
+            description = "Guest RAM: a size in bytes with K, M or G (default 512M, what an XP SP3 machine of 2008 had; "
+                    + "16M to 2047M). Allocated as the guest touches it; committing more than it holds is "
+                    + "STATUS_COMMITMENT_LIMIT.")
+    Integer memory;
+
+    /** Parses 512M, 1G, 65536K or a byte count. */
+    static final class MemorySize implements picocli.CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String v) {
+            String t = v.trim().toUpperCase(java.util.Locale.ROOT);
+            if (t.endsWith("IB")) t = t.substring(0, t.length() - 2);
+            else if (t.endsWith("B")) t = t.substring(0, t.length() - 1);
+            long mul = 1;
+            if (t.endsWith("K")) mul = 1L << 10;
+            else if (t.endsWith("M")) mul = 1L << 20;
+            else if (t.endsWith("G")) mul = 1L << 30;
+            if (mul != 1) t = t.substring(0, t.length() - 1);
+            long n;
+            try {
+                n = Long.parseLong(t);
+            } catch (NumberFormatException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + v + "' is not a size (e.g. 512M, 1G)");
+            }
+            if (n <= 0 || n > (1L << 40) / mul) throw new picocli.CommandLine.TypeConversionException("'" + v + "' is not a size (e.g. 512M, 1G)");
+            long bytes = n * mul;
+            if (bytes < NtSystem.MIN_MEMORY || bytes > ntgate.cpu.mem.PhysicalMemory.MAX_SIZE) {
+                throw new picocli.CommandLine.TypeConversionException("'" + v + "': the guest RAM must be between 16M and 2047M");
+            }
+            if ((bytes & 0xFFF) != 0) throw new picocli.CommandLine.TypeConversionException("'" + v + "' is not a multiple of 4K");
+            return (int) bytes;
+        }
+    }
+
     @Override
     public Integer call() {
         java.util.EnumSet<Tracer.Scope> scopes = java.util.EnumSet.noneOf(Tracer.Scope.class);
@@ -91,29 +126,29 @@ public final class RunCommand implements Callable<Integer> {
                 case "insns" -> scopes.add(Tracer.Scope.INSNS);
                 default -> {
                     System.err.println("ntgate run: unknown --trace '" + t + "' (expected syscalls, gate or insns)");
-                    return 2;
+                    return ExitCodes.USAGE;
                 }
             }
         }
         if (!traceFormat.equals("text") && !traceFormat.equals("jsonl") && !traceFormat.equals("tenet")) {
             System.err.println("ntgate run: unknown --trace-format '" + traceFormat + "' (expected text, jsonl or tenet)");
-            return 2;
+            return ExitCodes.USAGE;
         }
         if (scopes.isEmpty() && (traceFile != null || !traceFilter.isEmpty() || !traceFormat.equals("text"))) {
             scopes.add(traceFormat.equals("tenet") ? Tracer.Scope.INSNS : Tracer.Scope.SYSCALLS);
         }
         if (traceFormat.equals("tenet") && !scopes.contains(Tracer.Scope.INSNS) && !scopes.contains(Tracer.Scope.GATE)) {
             System.err.println("ntgate run: a tenet trace records instructions: use --trace insns or --trace gate");
-            return 2;
+            return ExitCodes.USAGE;
         }
         if (maxInsns <= 0) {
             System.err.println("ntgate run: --max-insns must be positive");
-            return 2;
+            return ExitCodes.USAGE;
         }
         ProgramFile program = ProgramFile.open("run", file, imageBase);
-        if (program == null) return 2;
+        if (program == null) return ExitCodes.LOAD_ERROR;
         drivers = ProgramFile.drivers("run", driverFiles);
-        if (drivers == null) return 2;
+        if (drivers == null) return ExitCodes.LOAD_ERROR;
         PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false);
         PrintStream err = new PrintStream(new BufferedOutputStream(System.err, 1 << 16), false, java.nio.charset.StandardCharsets.UTF_8);
         java.io.ByteArrayOutputStream stdinSeen = new java.io.ByteArrayOutputStream();
@@ -133,13 +168,13 @@ public final class RunCommand implements Callable<Integer> {
             }
         });
         NtSystem sys = program.boot("run", o);
-        if (sys == null) return 2;
+        if (sys == null) return ExitCodes.LOAD_ERROR;
         TraceFilter filter;
         try {
             filter = TraceFilter.parse(traceFilter, new ModuleMap(sys));
         } catch (TraceFilter.BadFilter e) {
             System.err.println("ntgate run: --trace-filter: " + e.getMessage());
-            return 2;
+            return ExitCodes.USAGE;
         }
         PrintStream traceOut = err;
         if (traceFile != null) {
@@ -148,7 +183,7 @@ public final class RunCommand implements Callable<Integer> {
                         java.nio.charset.StandardCharsets.UTF_8);
             } catch (IOException | RuntimeException e) {
                 System.err.println("ntgate run: cannot write the trace file " + traceFile + ": " + e.getMessage());
-                return 2;
+                return ExitCodes.USAGE;
             }
         }
         Tracer tracer = null;
@@ -159,13 +194,17 @@ public final class RunCommand implements Callable<Integer> {
                 default -> new TextTrace(traceOut).symbols(sys::symbolize).implemented(sys::implemented);
             };
             tracer = new Tracer(sys, scopes, filter, l).language(lang);
+            if (traceFormat.equals("jsonl")) tracer.decodeArguments(new ntgate.report.ArgDecoder(sys)::decode);
         }
         DrcovCoverage cov = coverage == null ? null : new DrcovCoverage(new ModuleMap(sys));
-        int code = execute(sys, tracer, cov, maxInsns, out, err);
-        if (traceFile != null) {
-            traceOut.close();
-            if (traceOut.checkError()) System.err.println("ntgate run: error writing the trace file " + traceFile);
+        int code;
+        try {
+            code = execute(sys, tracer, cov, maxInsns, out, err);
+        } finally {
+            // Kept even when ntgate fails internally: the trace so far is the user's best clue.
+            if (traceFile != null) traceOut.close();
         }
+        if (traceFile != null && traceOut.checkError()) System.err.println("ntgate run: error writing the trace file " + traceFile);
         if (cov != null) {
             try (java.io.OutputStream covOut = new BufferedOutputStream(java.nio.file.Files.newOutputStream(coverage))) {
                 cov.write(covOut);
@@ -198,16 +237,23 @@ public final class RunCommand implements Callable<Integer> {
         o.stdout = out;
         o.stderr = err;
         o.stdin = in;
+        if (memory != null) o.memory = memory;
         return o;
     }
 
     /** Runs a booted machine with the chosen tracer and coverage (either may be null); returns the exit code. */
     static int execute(NtSystem sys, Tracer tracer, DrcovCoverage coverage, long budget, PrintStream out, PrintStream err) {
         sys.cpu.setHooks(ntgate.trace.Hooks.combine(tracer, coverage));
-        NtSystem.End end = sys.run(budget);
-        if (tracer != null) tracer.finish();
-        out.flush();
-        err.flush();
+        NtSystem.End end;
+        try {
+            end = sys.run(budget);
+        } finally {
+            // Even when ntgate itself fails, what the guest wrote and the trace so far reach the user.
+            if (tracer != null) tracer.finish();
+            sys.k.flushConsole();
+            out.flush();
+            err.flush();
+        }
         return report(sys, end);
     }
 
@@ -215,33 +261,32 @@ public final class RunCommand implements Callable<Integer> {
         switch (end) {
             case EXITED -> {
                 int s = sys.k.exitStatus;
-                if (s != 0 && !sys.k.unhandledException) {
-                    System.err.println("ntgate: the process exited with status " + NtStatus.describe(s));
-                }
-                return s & 0xFF;
+                if (sys.k.unhandledException) return ExitCodes.UNHANDLED_EXCEPTION;
+                if (s != 0) System.err.println("ntgate: the process exited with status " + NtStatus.describe(s));
+                return ExitCodes.guest(s);
             }
             case BUG_CHECK -> {
                 System.err.print(BugCheckReport.format(sys));
-                return 3;
+                return ExitCodes.BUG_CHECK;
             }
             case TRIPLE_FAULT -> {
                 System.err.println("ntgate: triple fault: the processor shut down"
                         + (sys.cpu.note != null ? " (" + sys.cpu.note + ")" : ""));
                 System.err.print(BugCheckReport.registers(sys));
-                return 3;
+                return ExitCodes.BUG_CHECK;
             }
             case DEADLOCK -> {
                 System.err.println("ntgate: " + sys.k.deadlock + " at " + sys.symbolize(sys.cpu.st.eip));
-                return 3;
+                return ExitCodes.DEADLOCK;
             }
             case HALTED -> {
                 System.err.println("ntgate: the processor halted at " + sys.symbolize(sys.cpu.st.eip));
-                return 3;
+                return ExitCodes.BUG_CHECK;
             }
             default -> {
                 System.err.printf("ntgate: instruction budget used up (%d instructions) at %s%n",
                         sys.cpu.icount, sys.symbolize(sys.cpu.st.eip));
-                return 4;
+                return ExitCodes.BUDGET;
             }
         }
     }

@@ -46,9 +46,23 @@ final class ContextFrames {
     }
 
     /**
-     * KiContinue / KeContextToKframes for a user-mode target: probes and applies the CONTEXT to the trap frame,
-     * sanitising the selectors (RPL 3) and EFLAGS (XP's user mask, IF forced on), and loading the debug
-     * registers (which sets KTHREAD.DebugActive from DR7).
+     * KiContinue / KeContextToKframes (WRK {@code ke/i386/exceptn.c}): probes the CONTEXT and applies it to the trap
+     * frame the way XP sanitises it for a user-mode caller, so that no CONTEXT can make the kernel's own exit path
+     * misbehave:
+     * <ul>
+     * <li>EFLAGS first (the selector rules depend on its VM bit): XP's user mask 0x003E0DD7 with IF forced on and
+     *     IOPL 3 only for a thread granted it; VM survives the mask, so a CONTEXT may enter V86 mode.</li>
+     * <li>CS: in V86 mode the raw 16-bit value; otherwise RPL 3 is forced, and a selector below 8 (null, or 3)
+     *     becomes the flat user CS 1Bh: such a CS would make the exit path take the frame for an edited kernel
+     *     frame (FRAME_EDITED).</li>
+     * <li>SS: RPL 3 forced (raw in V86 mode); ESP as given.</li>
+     * <li>DS/ES/FS/GS: stored as given (V86: into the V86 slots); GS is 0 when CS is the flat 1Bh. A bad selector
+     *     is left for the exit path, whose faulting POP or IRETD KiTrap0D turns into a user-mode exception.</li>
+     * <li>A change between V86 and protected mode re-biases TSS.Esp0 (Ki386AdjustEsp0): a V86 frame has four more
+     *     dwords.</li>
+     * <li>Debug registers: no kernel addresses, the legal DR6/DR7 bits, KTHREAD.DebugActive and its KPCR copy.</li>
+     * </ul>
+     * A kernel-mode caller's CONTEXT gets the kernel EFLAGS mask and keeps the frame's selectors.
      *
      * @return the NTSTATUS
      */
@@ -57,17 +71,29 @@ final class ContextFrames {
         Struct f = Layouts.KTRAP_FRAME, c = Layouts.CONTEXT;
         k.probe(context, Nt.CONTEXT_LENGTH, 4);
         int flags = m.get(c, context, "ContextFlags");
-        boolean user = (m.get(f, trapFrame, "SegCs") & 1) != 0;
+        boolean user = previousMode != Nt.KernelMode
+                || (m.get(f, trapFrame, "SegCs") & 1) != 0 || (m.get(f, trapFrame, "EFlags") & Nt.EFLAGS_VM) != 0;
+        boolean iopl = m.get(Layouts.KTHREAD, k.currentThread(), "Iopl") != 0;
         if ((flags & CONTEXT_CONTROL) == CONTEXT_CONTROL) {
+            int efl = m.get(c, context, "EFlags");
             m.put(f, trapFrame, "Ebp", m.get(c, context, "Ebp"));
             m.put(f, trapFrame, "Eip", m.get(c, context, "Eip"));
-            int efl = m.get(c, context, "EFlags");
             if (user) {
-                m.put(f, trapFrame, "SegCs", m.get(c, context, "SegCs") & 0xFFFF | 3);
-                m.put(f, trapFrame, "HardwareSegSs", m.get(c, context, "SegSs") & 0xFFFF | 3);
-                int iopl = m.get(Layouts.KTHREAD, k.currentThread(), "Iopl") != 0 ? Nt.EFLAGS_IOPL : 0;
-                m.put(f, trapFrame, "EFlags", efl & Nt.EFLAGS_USER_SANITIZE | Nt.EFLAGS_IF | iopl);
+                boolean wasV86 = (m.get(f, trapFrame, "EFlags") & Nt.EFLAGS_VM) != 0;
+                efl = efl & Nt.EFLAGS_USER_SANITIZE | Nt.EFLAGS_IF | (iopl ? Nt.EFLAGS_IOPL : 0);
+                boolean v86 = (efl & Nt.EFLAGS_VM) != 0;
+                m.put(f, trapFrame, "EFlags", efl);
+                int cs = m.get(c, context, "SegCs") & 0xFFFF;
+                int ss = m.get(c, context, "SegSs") & 0xFFFF;
+                if (!v86) {
+                    cs |= 3;
+                    if (cs < 8) cs = Nt.USER_CS;
+                    ss |= 3;
+                }
+                m.put(f, trapFrame, "SegCs", cs);
+                m.put(f, trapFrame, "HardwareSegSs", ss);
                 m.put(f, trapFrame, "HardwareEsp", m.get(c, context, "Esp"));
+                if (v86 != wasV86) adjustEsp0(k, v86);
             } else {
                 m.put(f, trapFrame, "EFlags", efl & Nt.EFLAGS_KERNEL_SANITIZE);
             }
@@ -76,11 +102,17 @@ final class ContextFrames {
             for (String r : INTEGER) m.put(f, trapFrame, r, m.get(c, context, r));
         }
         if ((flags & CONTEXT_SEGMENTS) == CONTEXT_SEGMENTS && user) {
-            // User segments: RPL 3; GS may be null. FS is the TEB selector and DS/ES the flat data selector.
-            m.put(f, trapFrame, "SegGs", sanitize(m.get(c, context, "SegGs")));
-            m.put(f, trapFrame, "SegFs", sanitize(m.get(c, context, "SegFs")));
-            m.put(f, trapFrame, "SegEs", sanitize(m.get(c, context, "SegEs")));
-            m.put(f, trapFrame, "SegDs", sanitize(m.get(c, context, "SegDs")));
+            if ((m.get(f, trapFrame, "EFlags") & Nt.EFLAGS_VM) != 0) {
+                for (String s : new String[] {"Gs", "Fs", "Es", "Ds"}) {
+                    m.put(f, trapFrame, "V86" + s, m.get(c, context, "Seg" + s));
+                }
+            } else {
+                m.put(f, trapFrame, "SegFs", m.get(c, context, "SegFs"));
+                m.put(f, trapFrame, "SegEs", m.get(c, context, "SegEs"));
+                m.put(f, trapFrame, "SegDs", m.get(c, context, "SegDs"));
+                boolean flat = (m.get(f, trapFrame, "SegCs") & 0xFFFF) == Nt.USER_CS;
+                m.put(f, trapFrame, "SegGs", flat ? 0 : m.get(c, context, "SegGs"));
+            }
         }
         if ((flags & CONTEXT_DEBUG_REGISTERS) == CONTEXT_DEBUG_REGISTERS) {
             for (int i = 0; i < 4; i++) {
@@ -96,12 +128,20 @@ final class ContextFrames {
             // KiServiceExit tests XP's per-processor copy of the running thread's flag (KPCR.DebugActive).
             m.put(Layouts.KPCR, Nt.KIP0PCRADDRESS, "DebugActive", active);
         }
+        // WRK: a thread granted IOPL keeps it whatever the CONTEXT said.
+        if (iopl) m.put(f, trapFrame, "EFlags", m.get(f, trapFrame, "EFlags") | Nt.EFLAGS_IOPL);
         return NtStatus.STATUS_SUCCESS;
     }
 
-    private static int sanitize(int sel) {
-        sel &= 0xFFFF;
-        return sel == 0 ? 0 : sel | 3;
+    /**
+     * Ki386AdjustEsp0: TSS.Esp0 for the mode the thread returns to. A V86 trap pushes four more dwords (the V86
+     * segments), so a V86 thread's Esp0 is 10h higher; KiFastCallEntry compares Esp0 with the protected-mode
+     * value to tell a V86 thread.
+     */
+    private static void adjustEsp0(Kernel k, boolean v86) {
+        int initial = k.mem.get(Layouts.KTHREAD, k.currentThread(), "InitialStack");
+        int esp0 = initial - Nt.NPX_FRAME_LENGTH - (v86 ? 0 : 0x10);
+        k.mem.put(Layouts.KTSS, k.mem.get(Layouts.KPCR, Nt.KIP0PCRADDRESS, "TSS"), "Esp0", esp0);
     }
 
     /** KiInitializeUserApc (NT-FACTS §8.3). */

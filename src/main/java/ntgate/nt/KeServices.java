@@ -208,7 +208,7 @@ final class KeServices {
         if (infoClass != SystemBasicInformation) return NtStatus.STATUS_INVALID_INFO_CLASS;
         Struct s = Layouts.SYSTEM_BASIC_INFORMATION;
         if (length != s.size()) return NtStatus.STATUS_INFO_LENGTH_MISMATCH;
-        int pages = NtSystem.PHYSICAL_SIZE >>> 12;
+        int pages = k.sys.cpu.mem.pages();
         k.mem.put(s, buffer, "Reserved", 0);
         k.mem.put(s, buffer, "TimerResolution", TIMER_RESOLUTION);
         k.mem.put(s, buffer, "PageSize", 0x1000);

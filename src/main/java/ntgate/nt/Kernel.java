@@ -26,6 +26,14 @@ public final class Kernel {
     final Cpu cpu;
     final GuestMemory mem;
     public final VirtualMemory vm;
+    /**
+     * Commitment (MmTotalCommittedPages / MmTotalCommitLimit): pages committed by NtAllocateVirtualMemory, and
+     * the limit, the RAM left free after boot less a reserve for page tables (ntgate has no paging file, so
+     * the limit is RAM). Committing past it is STATUS_COMMITMENT_LIMIT, as on XP with its paging file full.
+     */
+    public long commitCharge, commitLimit;
+    /** Pages of RAM held back from the commit limit: page tables for the whole 2 GiB user space (1024 pages). */
+    static final int PAGE_TABLE_RESERVE = 1024;
     int initialTrapFrame;
 
     /** Set when the process has ended; {@link #exitStatus} is its status. */
@@ -361,7 +369,7 @@ public final class Kernel {
         }
     }
 
-    void flushConsole() {
+    public void flushConsole() {
         try {
             sys.options.stdout.flush();
             sys.options.stderr.flush();

@@ -76,11 +76,17 @@ final class MmServices {
 
     private static final long FRAME = 0xFFFFFF000L;
 
-    /** Commits one page: a fresh zeroed frame, visible to the CPU as the protection says. */
+    /**
+     * Commits one page as NT does: a demand-zero PTE that records the protection; the frame comes with the first
+     * touch (PageTables.demandZero, the MMU's not-present handler). The commitment was charged by the caller.
+     */
     private static void commitPage(Kernel k, int va, int protect) {
-        PageTables pt = k.sys.pages;
-        long pa = pt.allocPage();
-        setPage(pt, va, pa, protect);
+        setDemandZero(k.sys.pages, va, protect);
+    }
+
+    private static void setDemandZero(PageTables pt, int va, int protect) {
+        long f = pteFlags(protect);
+        pt.setPte(va, PageTables.DEMAND_ZERO | (f < 0 ? PageTables.NO_ACCESS | PageTables.US : f));
     }
 
     private static void setPage(PageTables pt, int va, long pa, int protect) {
@@ -93,7 +99,7 @@ final class MmServices {
         PageTables pt = k.sys.pages;
         long pa = pt.pte(va) & FRAME;
         if (pa == 0) {
-            commitPage(k, va, protect);
+            setDemandZero(pt, va, protect);   // not touched yet: still demand-zero
             return;
         }
         setPage(pt, va, pa, protect);
@@ -103,7 +109,10 @@ final class MmServices {
     private static void decommitPage(Kernel k, int va) {
         PageTables pt = k.sys.pages;
         long e = pt.pte(va);
-        if ((e & FRAME) == 0) return;
+        if ((e & FRAME) == 0) {
+            if (e != 0) pt.setPte(va, 0);   // a demand-zero page had no frame
+            return;
+        }
         if ((e & PageTables.P) == 0) pt.setPte(va, (e & FRAME) | PageTables.P);
         pt.unmap(va);
     }
@@ -166,6 +175,7 @@ final class MmServices {
                 if (!k.vm.isFree(start, length)) return NtStatus.STATUS_CONFLICTING_ADDRESSES;
             }
             end = start + length;
+            if ((type & MEM_COMMIT) != 0 && !charge(k, length >>> 12)) return NtStatus.STATUS_COMMITMENT_LIMIT;
             Region r = k.vm.add(start, length, VirtualMemory.MEM_PRIVATE, protect);
             if ((type & MEM_COMMIT) != 0) {
                 for (int i = 0; i < r.protect.length; i++) {
@@ -182,6 +192,9 @@ final class MmServices {
             if (r == null || last >= u(r.base) + r.size) return NtStatus.STATUS_CONFLICTING_ADDRESSES;
             if (r.type != VirtualMemory.MEM_PRIVATE) return NtStatus.STATUS_CONFLICTING_ADDRESSES;
             if (isWriteCopy(protect)) return NtStatus.STATUS_INVALID_PAGE_PROTECTION;
+            long fresh = 0;
+            for (int va = start; va != end; va += PAGE) if (r.protect[(va - r.base) >>> 12] == 0) fresh++;
+            if (!charge(k, fresh)) return NtStatus.STATUS_COMMITMENT_LIMIT;
             // Pages already committed take the new protection too (WRK allocvm.c: ChangeProtection).
             for (int va = start; va != end; va += PAGE) {
                 int i = (va - r.base) >>> 12;
@@ -199,6 +212,16 @@ final class MmServices {
             // the allocation stands
         }
         return NtStatus.STATUS_SUCCESS;
+    }
+
+    /**
+     * MiChargeCommitment: takes {@code pages} from the commit limit, or returns false (nothing charged) when they
+     * do not fit.
+     */
+    private static boolean charge(Kernel k, long pages) {
+        if (k.commitCharge + pages > k.commitLimit) return false;
+        k.commitCharge += pages;
+        return true;
     }
 
     /** The lowest free 64 KiB-aligned range of {@code length} bytes at or above MM_LOWEST_USER_ADDRESS, or 0. */
@@ -258,7 +281,10 @@ final class MmServices {
 
         for (int va = start; va != end; va += PAGE) {
             int i = (va - r.base) >>> 12;
-            if (r.protect[i] != 0) decommitPage(k, va);
+            if (r.protect[i] != 0) {
+                decommitPage(k, va);
+                if (r.type == VirtualMemory.MEM_PRIVATE && k.commitCharge > 0) k.commitCharge--;
+            }
             r.protect[i] = 0;
         }
         if (type == MEM_RELEASE) {

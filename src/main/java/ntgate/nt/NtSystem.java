@@ -39,8 +39,14 @@ import java.util.regex.Pattern;
  * and the thread's kernel stack with its first trap frame, from which the kernel's exit path enters user mode.
  */
 public final class NtSystem {
-    /** Guest physical memory. */
-    public static final int PHYSICAL_SIZE = 64 << 20;
+    /**
+     * Guest physical memory unless {@code --memory} says otherwise: 512 MiB, what a typical XP SP3 machine of 2008
+     * had (XP's own minimum was 64 MiB, 128 MiB recommended; the netbooks that shipped XP SP3 had 512 MiB to
+     * 1 GiB). RAM is allocated lazily ({@link PhysicalMemory}), so the size costs nothing until touched.
+     */
+    public static final int DEFAULT_MEMORY = 512 << 20;
+    /** The smallest RAM ntgate boots in: the kernel, ntdll, stacks and page tables need about 4 MiB. */
+    public static final int MIN_MEMORY = 16 << 20;
     public static final int GDT_BASE = 0x8003F000, GDT_LIMIT = 0x3FF;
     public static final int IDT_BASE = 0x8003F400, IDT_LIMIT = 0x7FF;
     /** KTHREAD.InitialStack of the one thread; the stack is KERNEL_STACK_SIZE below, with an unmapped guard page. */
@@ -95,6 +101,8 @@ public final class NtSystem {
         public InputStream stdin = InputStream.nullInputStream();
         /** Load the program image here instead of its preferred base (forces base relocation); null = preferred. */
         public Integer imageBase;
+        /** Guest RAM in bytes (a multiple of 4 KiB between MIN_MEMORY and PhysicalMemory.MAX_SIZE). */
+        public int memory = DEFAULT_MEMORY;
         /** Kernel drivers to load before the program starts, in this order. */
         public List<ntgate.nt.drv.Drivers.DriverFile> drivers = List.of();
     }
@@ -127,9 +135,14 @@ public final class NtSystem {
 
     private NtSystem(String programSource, ProgramImage.Source source, String fileName, Options options) throws LoadError {
         this.options = options;
-        PhysicalMemory phys = new PhysicalMemory(PHYSICAL_SIZE);
+        if (options.memory < MIN_MEMORY || options.memory > PhysicalMemory.MAX_SIZE || (options.memory & 0xFFF) != 0) {
+            throw new LoadError(String.format(Locale.ROOT, "--memory %d MiB: the guest RAM must be between %d and %d MiB",
+                    options.memory >>> 20, MIN_MEMORY >>> 20, PhysicalMemory.MAX_SIZE >>> 20));
+        }
+        PhysicalMemory phys = new PhysicalMemory(options.memory);
         this.cpu = new Cpu(phys);
         this.pages = new PageTables(phys, 0x00100000);
+        cpu.mmu.setNotPresentHandler((linear, pte) -> pages.demandZero(linear));
         this.mem = new GuestMemory(cpu);
         this.k = new Kernel(this);
         k.registerHostRoutines(hostCalls);
@@ -170,7 +183,7 @@ public final class NtSystem {
                 return v == null ? OptionalLong.empty() : OptionalLong.of(Integer.toUnsignedLong(v));
             };
             AsmResult p = Assembler.assemble(programSource, fileName,
-                    AsmOptions.defaults().withBase(Nt.IMAGE_BASE).withResolver(pres));
+                    AsmOptions.defaults().withBase(Nt.IMAGE_BASE).withResolver(pres).withSectionAlign(0x1000));
             if (!p.ok()) {
                 StringBuilder sb = new StringBuilder();
                 for (AsmError e : p.errors()) sb.append(sb.length() == 0 ? "" : "\n").append(e);
@@ -212,8 +225,14 @@ public final class NtSystem {
         int pdot = pname.lastIndexOf('.');
         modules.add(pdot > 0 ? pname.substring(0, pdot) : pname, pdot > 0 ? pname : pname + ".exe", image.base(),
                 image.memory().length, false, image.symbols());
-        build();
-        drivers.load(options.drivers);
+        try {
+            build();
+            drivers.load(options.drivers);
+        } catch (PageTables.Exhausted e) {
+            throw new LoadError(String.format(Locale.ROOT, "%s: %d MiB of guest RAM (--memory) is not enough to load the program",
+                    fileName, options.memory >>> 20));
+        }
+        k.commitLimit = Math.max(0, pages.freePages() - Kernel.PAGE_TABLE_RESERVE);
     }
 
     private void registerModule(String name, String file, AsmResult r, boolean kernelMode) {
@@ -222,7 +241,6 @@ public final class NtSystem {
         modules.add(name, file, (int) r.base(), (int) (hi - r.base()), kernelMode, r.symbols());
     }
 
-    /** The assembled program as an image: every section writable (the .asm program is its own loader). */
     /** The module name of a program file, as symbols show it: {@code hello} for {@code examples/hello.asm}. */
     static String moduleName(String fileName) {
         String n = java.nio.file.Path.of(fileName).getFileName().toString();
@@ -232,6 +250,7 @@ public final class NtSystem {
         return n.isEmpty() || n.equalsIgnoreCase("nt") || n.equalsIgnoreCase("ntdll") ? "program" : n;
     }
 
+    /** The assembled program as an image, sections page-aligned with a PE's protections. */
     private static ProgramImage.Source asmImage(AsmResult p, String module) {
         return (exports, placement) -> {
             long lo = p.base(), hi = lo;
@@ -243,7 +262,11 @@ public final class NtSystem {
                 if (!sec.nobits()) System.arraycopy(sec.bytes(), 0, mem, (int) (sec.address() - lo), sec.bytes().length);
                 int start = (int) ((sec.address() - lo) & ~0xFFFL);
                 int end = (int) (((sec.end() - lo) + 0xFFF) & ~0xFFFL);
-                ranges.add(new ProgramImage.Range(sec.name(), start, end - start, true, sec.name().equals(".text")));
+                // A PE's protections (what a linker gives these sections): .text read-execute, .rdata/.rodata
+                // read-only, everything else read-write. Each section starts on its own page.
+                String n = sec.name();
+                boolean text = n.equals(".text"), readOnly = text || n.equals(".rdata") || n.equals(".rodata");
+                ranges.add(new ProgramImage.Range(n, start, end - start, !readOnly, text));
             }
             int entry = (int) p.symbol("start").orElse(p.section(".text").address());
             Map<String, Long> syms = new LinkedHashMap<>();
@@ -262,9 +285,9 @@ public final class NtSystem {
     private static String bootSource(Options o) {
         return "\nsection .text\nglobal KiSystemStartup\nKiSystemStartup:\n"
                 + (o.int2e ? "    ; --int2e: no fast system calls, so returns stay on IRETD\n"
-                           : "    call KiEnableFastSyscallReturn    ; SEP present: services return through SYSEXIT\n")
-                + (o.drivers.isEmpty() ? "" : "    call IopInitializeDrivers    ; DriverEntry of each --driver, at PASSIVE_LEVEL\n")
-                + "    jmp KiStartUserThread    ; EBP = the first trap frame\n"
+                           : "    call KiEnableFastSyscallReturn    ; SEP present: services return through SYSEXIT |zh| 有 SEP：服务经 SYSEXIT 返回\n")
+                + (o.drivers.isEmpty() ? "" : "    call IopInitializeDrivers    ; DriverEntry of each --driver, at PASSIVE_LEVEL |zh| 在 PASSIVE_LEVEL 调用每个 --driver 的 DriverEntry\n")
+                + "    jmp KiStartUserThread    ; EBP = the first trap frame |zh| EBP = 第一个陷阱帧\n"
                 + "    align 4096    ; .data starts on a page of its own: every code page is read-only\n";
     }
 

@@ -28,9 +28,9 @@ public final class NtdllSource {
         for (Services.Service sv : Services.nativeServices()) {
             s.append("global ").append(sv.zwName()).append(", ").append(sv.name()).append('\n');
             s.append(sv.zwName()).append(":\n").append(sv.name()).append(":\n");
-            s.append(String.format(Locale.ROOT, "    mov eax, 0x%X    ; service number%n", sv.number()));
-            s.append("    mov edx, USER_SHARED_SYSTEM_CALL    ; EDX = &SharedUserData.SystemCall (7FFE0300h)\n");
-            s.append("    call dword [edx]    ; KiFastSystemCall (or KiIntSystemCall)\n");
+            s.append(String.format(Locale.ROOT, "    mov eax, 0x%X    ; service number |zh| 系统服务号%n", sv.number()));
+            s.append("    mov edx, USER_SHARED_SYSTEM_CALL    ; EDX = &SharedUserData.SystemCall (7FFE0300h) |zh| EDX = &SharedUserData.SystemCall（7FFE0300h）\n");
+            s.append("    call dword [edx]    ; KiFastSystemCall (or KiIntSystemCall) |zh| KiFastSystemCall（或 KiIntSystemCall）\n");
             s.append(sv.argBytes() == 0 ? "    ret\n" : String.format(Locale.ROOT, "    ret 0x%X%n", sv.argBytes()));
             s.append("    nop\n");
         }

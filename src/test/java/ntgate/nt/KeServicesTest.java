@@ -201,7 +201,7 @@ class KeServicesTest {
         assertEquals(0, h.u32(s));
         assertEquals(156_250, h.u32(s + 4));
         assertEquals(0x1000, h.u32(s + 8));
-        assertEquals(0x4000, h.u32(s + 0xC));          // 64 MiB of guest RAM
+        assertEquals(0x20000, h.u32(s + 0xC));         // 512 MiB of guest RAM, the default --memory
         assertEquals(0x10000, h.u32(s + 0x18));
         assertEquals(0x10000, h.u32(s + 0x1C));
         assertEquals(0x7FFEFFFF, h.u32(s + 0x20));

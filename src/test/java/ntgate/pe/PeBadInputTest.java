@@ -10,7 +10,7 @@ import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Files ntgate cannot run: one line on stderr naming what is wrong, exit code 2, nothing on stdout. */
+/** Files ntgate cannot run: one line on stderr naming what is wrong, exit code 117 (ExitCodes.LOAD_ERROR), nothing on stdout. */
 class PeBadInputTest {
     @TempDir
     Path dir;
@@ -21,7 +21,7 @@ class PeBadInputTest {
         ntgate.cli.CliRun r = ntgate.cli.CliRun.of("run", f.toString());
         int rc = r.exit();
         String e = r.err();
-        assertEquals(2, rc, e);
+        assertEquals(ntgate.cli.ExitCodes.LOAD_ERROR, rc, e);
         assertEquals("", r.out());
         assertEquals("ntgate run: " + f + ": " + expectedProblem + "\n", e);
         return e;

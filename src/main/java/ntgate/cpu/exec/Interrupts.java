@@ -36,6 +36,10 @@ public final class Interrupts implements Cpu.ExceptionDelivery {
             if (f.software) {
                 cpu.st.eip = cpu.eventEip;
                 cpu.icount--;
+                // INT n is not an exception, so Table 6-5 does not apply: the gate-DPL #GP of a user's INT 0Dh or
+                // INT 0Eh (or INT 08h) is an ordinary #GP, not a double fault (SDM Vol.3A 6.15, "Interrupt 8").
+                deliver(cpu, second);
+                return;
             }
             if (f.vector == CpuFault.DF) {
                 throw new Cpu.TripleFault("triple fault: " + second.getMessage() + " while delivering #DF");

@@ -42,7 +42,8 @@ public final class Mmu {
 
     private final CpuState st;
     private final PhysicalMemory mem;
-    private final byte[] ram;
+    /** The RAM array (replaced when RAM grows; see PhysicalMemory). */
+    private byte[] ram;
 
     /** tags[set][i] = linear page number cached in entry i, or -1. Sets: READ, WRITE, EXEC, then user ones. */
     private final int[][] tags = new int[6][TLB_SIZE];
@@ -75,9 +76,25 @@ public final class Mmu {
         this.st = st;
         this.mem = mem;
         this.ram = mem.ram;
+        mem.onGrow(() -> this.ram = mem.ram);
         this.codePage = new boolean[mem.pages()];
         flushAll();
         setUserMode(false);
+    }
+
+    /**
+     * Software use of not-present PAE PTEs (an operating system's demand-zero pages): called, before a #PF is
+     * raised, for a not-present PTE whose value is not zero. It may make the PTE present (the walk then goes on
+     * as if it had been) and returns whether it did. Tools' walks never call it.
+     */
+    public interface NotPresentHandler {
+        boolean makePresent(int linear, long pte);
+    }
+
+    private NotPresentHandler notPresent;
+
+    public void setNotPresentHandler(NotPresentHandler h) {
+        this.notPresent = h;
     }
 
     public PhysicalMemory physical() {
@@ -429,6 +446,7 @@ public final class Mmu {
         }
         long page = p & ~0xFFFL;
         if (page < mem.size()) {
+            mem.ensure(page);   // the fast paths index the array directly
             int pp = (int) (page >>> 12);
             boolean cacheable = !(kind == WRITE && (writeLog != null || codePage[pp])) && !(watchMask != 0 && kind != EXEC)
                     && !(kind == READ && readLog != null);
@@ -479,7 +497,11 @@ public final class Mmu {
             }
             long pteAddr = (pde & 0x000F_FFFF_FFFF_F000L) + 8L * ((linear >>> 12) & 0x1FF);
             long pte = mem.read64(pteAddr);
-            if ((pte & 1) == 0) throw pf(linear, errBase);
+            if ((pte & 1) == 0) {
+                if (pte == 0 || notPresent == null || !update || !notPresent.makePresent(linear, pte)) throw pf(linear, errBase);
+                pte = mem.read64(pteAddr);
+                if ((pte & 1) == 0) throw pf(linear, errBase);
+            }
             if ((pte & rsvd) != 0) throw pf(linear, errBase | PF_P | PF_RSVD);
             check(linear, kind, user, wp, nxe, pde, pte, errBase);
             if (update) {

@@ -32,11 +32,11 @@ public final class ServiceTableSource {
         for (Services.Service sv : Services.nativeServices()) {
             s.append("global ").append(sv.zwName()).append('\n');
             s.append(sv.zwName()).append(":\n");
-            s.append(String.format(Locale.ROOT, "    mov eax, 0x%X    ; service number of %s%n", sv.number(), sv.name()));
-            s.append("    lea edx, [esp+4]    ; EDX = the caller's arguments\n");
-            s.append("    pushfd    ; KTRAP_FRAME.EFlags = the caller's flags\n");
-            s.append("    push KGDT_R0_CODE    ; KTRAP_FRAME.SegCs = 8: PreviousMode = KernelMode\n");
-            s.append("    call KiSystemService    ; KTRAP_FRAME.Eip = the return address in this stub\n");
+            s.append(String.format(Locale.ROOT, "    mov eax, 0x%X    ; service number of %s |zh| %s 的系统服务号%n", sv.number(), sv.name(), sv.name()));
+            s.append("    lea edx, [esp+4]    ; EDX = the caller's arguments |zh| EDX = 调用者的参数\n");
+            s.append("    pushfd    ; KTRAP_FRAME.EFlags = the caller's flags |zh| 陷阱帧.EFlags = 调用者的标志\n");
+            s.append("    push KGDT_R0_CODE    ; KTRAP_FRAME.SegCs = 8: PreviousMode = KernelMode |zh| 陷阱帧.SegCs = 8：先前模式 = KernelMode\n");
+            s.append("    call KiSystemService    ; KTRAP_FRAME.Eip = the return address in this stub |zh| 陷阱帧.Eip = 本桩函数中的返回地址\n");
             s.append("    ").append(ret(sv.argBytes())).append('\n');
         }
 
@@ -66,9 +66,10 @@ public final class ServiceTableSource {
         s.append("global ").append(sv.name()).append('\n');
         s.append(sv.name()).append(":\n");
         if (host) {
-            s.append("    hostcall HC_").append(sv.name()).append("    ; service body: Java host routine\n");
+            s.append("    hostcall HC_").append(sv.name()).append("    ; service body: Java host routine |zh| 服务主体：Java 宿主例程\n");
         } else {
-            s.append("    mov eax, STATUS_NOT_IMPLEMENTED    ; ").append(notImplemented(sv.name())).append('\n');
+            s.append("    mov eax, STATUS_NOT_IMPLEMENTED    ; ").append(notImplemented(sv.name()))
+                    .append(" |zh| ").append(sv.name()).append(" 在 ntgate 中没有实现：STATUS_NOT_IMPLEMENTED\n");
         }
         s.append("    ").append(ret(sv.argBytes())).append('\n');
     }

@@ -42,19 +42,58 @@ public final class PageTables {
         return (int) pdpt;
     }
 
-    /** A zeroed physical page. */
+    /**
+     * Software bits of a not-present PTE (bits 1-11 are ignored by the CPU when P = 0, SDM Vol.3A 4.4.2): a
+     * committed page that has no frame yet (NT's demand-zero PTE), with the flags its frame will get in bits 1-4;
+     * {@link #NO_ACCESS} marks one the CPU must not see even then (PAGE_NOACCESS, PAGE_GUARD).
+     */
+    public static final long DEMAND_ZERO = 0x400, NO_ACCESS = 0x200;
+
+    /** No physical page is left: the machine's RAM (the {@code --memory} option) is used up. */
+    public static final class Exhausted extends RuntimeException {
+        public Exhausted() {
+            super("guest physical memory exhausted", null, false, false);
+        }
+    }
+
+    /** A zeroed physical page; {@link Exhausted} when RAM is used up. */
     public long allocPage() {
         Long f = freeList.poll();
         long page;
         if (f != null) {
             page = f;
+            mem.zeroPage(page);
         } else {
             page = nextFree;
-            if (page + 0x1000 > mem.size()) throw new OutOfMemoryError("guest physical memory exhausted");
+            if (page + 0x1000 > mem.size()) throw new Exhausted();
             nextFree += 0x1000;
+            mem.zeroPage(page);   // a page never handed out is zero unless a loader wrote it directly
         }
-        for (int i = 0; i < 0x1000; i += 8) mem.write64(page + i, 0);
         return page;
+    }
+
+    /** Physical pages not yet handed out. */
+    public long freePages() {
+        return freeList.size() + ((mem.size() - nextFree) >>> 12);
+    }
+
+    /**
+     * Resolves a first touch of a demand-zero page (the MMU's not-present handler): gives it a zeroed frame and
+     * the flags recorded in its PTE. False for any other not-present PTE, or when RAM is used up.
+     */
+    public boolean demandZero(int va) {
+        long a = pteAddress(va, false);
+        if (a < 0) return false;
+        long e = mem.read64(a);
+        if ((e & P) != 0 || (e & DEMAND_ZERO) == 0 || (e & NO_ACCESS) != 0 || (e & 0xFFFFFF000L) != 0) return false;
+        long pa;
+        try {
+            pa = allocPage();
+        } catch (Exhausted x) {
+            return false;
+        }
+        mem.write64(a, pa | (e & (RW | US | PWT | PCD)) | P);
+        return true;
     }
 
     /** Physical memory in use so far (for reports). */

@@ -38,7 +38,7 @@ class DriverLoadErrorsTest {
         Path f = tmp.resolve(name);
         Files.write(f, image);
         CliRun r = CliRun.of("run", "--driver", f.toString(), CLOSER);
-        assertEquals(2, r.exit(), r.err());
+        assertEquals(ntgate.cli.ExitCodes.LOAD_ERROR, r.exit(), r.err());
         assertEquals("", r.out(), "nothing ran");
         assertEquals(1, r.err().split("\n").length, r.err());
         assertTrue(r.err().startsWith("ntgate run: " + f + ": "), r.err());
@@ -89,7 +89,7 @@ class DriverLoadErrorsTest {
     @Test
     void notAFile() {
         CliRun r = CliRun.of("run", "--driver", tmp.resolve("missing.sys").toString(), CLOSER);
-        assertEquals(2, r.exit());
+        assertEquals(ntgate.cli.ExitCodes.LOAD_ERROR, r.exit());
         assertEquals("ntgate run: " + tmp.resolve("missing.sys") + ": no such file\n", r.err());
     }
 }

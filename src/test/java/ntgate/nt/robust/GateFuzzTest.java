@@ -1,0 +1,34 @@
+package ntgate.nt.robust;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * The gate and random-code fuzzers (issue 17). {@code mvn verify} runs a short seeded run of each; the long run
+ * (at least 1,000,000 system calls and 100,000 random-code programs) runs with {@code -Dntgate.fuzz.long=true},
+ * e.g. {@code mvn -B test -Dtest=GateFuzzTest -Dntgate.fuzz.long=true}; {@code -Dntgate.fuzz.seed=N} picks the
+ * seed (the figures of each run are printed).
+ */
+class GateFuzzTest {
+    static final boolean LONG = Boolean.getBoolean("ntgate.fuzz.long");
+    static final long SEED = Long.getLong("ntgate.fuzz.seed", 17L);
+
+    @Test
+    void systemCallsFromAHostileUserKeepTheGatesInvariants() {
+        GateFuzz f = new GateFuzz(SEED);
+        f.progress = LONG;
+        GateFuzz.Report r = f.run(LONG ? 1_000_000 : 3_000, 0);
+        System.out.println("gate fuzz, seed " + SEED + ": " + r);
+        assertNull(r.failure, r.toString());
+    }
+
+    @Test
+    void randomUserCodeNeverBugChecksTheKernel() {
+        GateFuzz f = new GateFuzz(SEED + 1);
+        f.progress = LONG;
+        GateFuzz.Report r = f.run(0, LONG ? 100_000 : 300);
+        System.out.println("random-code fuzz, seed " + (SEED + 1) + ": " + r);
+        assertNull(r.failure, r.toString());
+    }
+}
