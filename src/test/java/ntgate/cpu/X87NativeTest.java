@@ -236,7 +236,7 @@ class X87NativeTest {
 
     // ---- the run ----
 
-    private record X87Case(NativeRef.Snip snip, int ccUndefined, String text, int envSlot) {}
+    private record X87Case(NativeRef.Snip snip, int ccUndefined, String text, int envSlots) {}
 
     private X87Case generate() {
         byte[] mem = new byte[OPS + SLOT * 4];
@@ -246,13 +246,13 @@ class X87NativeTest {
         put(parts.get(0), 2, NativeRef.SCRATCH + STATE, 4);
         int n = ONLY == null ? 1 + rnd.nextInt(4) : 1;
         int undef = 0;
-        int envSlot = -1;
+        int envSlot = 0;   // bit k: slot k holds an FNSTENV image
         int[] ccBits = {0x100, 0x200, 0x400, 0x4000};
         for (int k = 0; k < n; k++) {
             Made m = ONLY == null ? make(k, mem) : new Made(HexFormat.of().parseHex(ONLY), "DDDD");
             if (ONLY != null) make(k, mem);
             parts.add(m.code);
-            if (m.code.length == 6 && (m.code[0] & 0xFF) == 0xD9 && (m.code[1] & 0x38) == 0x30) envSlot = k;
+            if (m.code.length == 6 && (m.code[0] & 0xFF) == 0xD9 && (m.code[1] & 0x38) == 0x30) envSlot |= 1 << k;
             for (int c = 0; c < 4; c++) {
                 switch (m.cc.charAt(c)) {
                     case 'D' -> undef &= ~ccBits[c];
@@ -348,7 +348,8 @@ class X87NativeTest {
             }
         }
         for (int k = OPS; k < nt.length; k++) {
-            if (c.envSlot >= 0 && k >= OPS + SLOT * c.envSlot + 12 && k < OPS + SLOT * c.envSlot + 28) continue;   // FNSTENV pointers
+            int slot = (k - OPS) / SLOT, in = (k - OPS) % SLOT;
+            if ((c.envSlots >> slot & 1) != 0 && in >= 12 && in < 28) continue;   // FNSTENV pointers
             if (nt[k] != na[k]) {
                 d.append(" memory at +").append(Integer.toHexString(k)).append(" ntgate ")
                         .append(HexFormat.of().formatHex(nt, OPS, nt.length)).append(" native ").append(HexFormat.of().formatHex(na, OPS, na.length)).append(';');

@@ -813,9 +813,10 @@ public final class Ext80 {
             up = inc;
         }
         long limit = 1L << (bits - 1);   // bits == 64: Long.MIN_VALUE
+        // mag is unsigned (up to 2^64 - 1 for an exponent of 63).
         boolean fits = bits == 64
                 ? (neg ? Long.compareUnsigned(mag, limit) <= 0 : mag >= 0)
-                : (neg ? mag <= limit : mag < limit);
+                : (neg ? Long.compareUnsigned(mag, limit) <= 0 : Long.compareUnsigned(mag, limit) < 0);
         if (!fits) {
             flags |= IE;
             intInvalid = true;
