@@ -67,17 +67,13 @@ final class AsmEncoder {
      */
     private static final Set<String> RV_MW_WINDBG = Set.of("MOV_EwSw", "SLDT_Ew", "STR_Ew", "SMSW_Ew",
             "MOV_SwEw", "LAR_GvEw", "LSL_GvEw");
+    /** The x87 environment and state forms, 14/94 bytes under a 16-bit operand size and 28/108 under 32. */
+    private static final Set<String> X87_ENV = Set.of("FLDENV_M", "FNSTENV_M", "FNSAVE_M", "FRSTOR_M");
     /** String forms written with operands ({@code movs dword ptr es:[edi],dword ptr [esi]}). */
     private static final Set<String> STRING_BASES = Set.of("movs", "cmps", "stos", "lods", "scas", "ins", "outs");
 
     static {
         for (OpcodeTable.Row r : OpcodeTable.rows()) {
-            // The x87 escapes carry no mnemonics NASM knows (ntgate has no FPU): they are written as the
-            // disassembler writes them, x87 d9 /0 [eax].
-            if (r.mnemonic32().equals("fpu")) {
-                add("x87", new Form(r, 0));
-                continue;
-            }
             String m16 = r.mnemonic16(), m32 = r.mnemonic32();
             if (m16.equals(m32)) {
                 add(m32, new Form(r, 0));
@@ -111,6 +107,19 @@ final class AsmEncoder {
         ALIASES.put("jcxz", new Alias("jecxz", 16, 0));      // E3 tests CX or ECX by the address size
         ALIASES.put("jecxz", new Alias("jecxz", 32, 0));
         ALIASES.put("pause", new Alias("nop", 0, 0xF3));     // SDM: PAUSE is F3 90
+        // The waiting x87 control forms are WAIT (9B) and the no-wait instruction (SDM Vol.2A FINIT, FSTSW, ...).
+        for (String m : new String[] {"init", "clex", "stsw", "stcw", "stenv", "save", "eni", "disi"}) {
+            ALIASES.put("f" + m, new Alias("fn" + m, 0, 0x9B));
+        }
+        ALIASES.put("fsetpm", new Alias("fnsetpm", 0, 0));
+        for (String m : new String[] {"fnstenv", "fldenv", "fnsave", "frstor"}) {
+            ALIASES.put(m + "w", new Alias(m, 0, 0, 16));
+            ALIASES.put(m + "d", new Alias(m, 0, 0, 32));
+        }
+        for (String m : new String[] {"fstenv", "fsave"}) {
+            ALIASES.put(m + "w", new Alias("fn" + m.substring(1), 0, 0x9B, 16));
+            ALIASES.put(m + "d", new Alias("fn" + m.substring(1), 0, 0x9B, 32));
+        }
         // The disassembler's size suffixes for an operand size that shows in no operand (pushw 6Ah, retw).
         for (String m : new String[] {"push", "pop", "ret", "retf", "enter", "leave", "call", "jmp", "sgdt", "sidt", "lgdt", "lidt"}) {
             ALIASES.put(m + "w", new Alias(m, 0, 0, 16));
@@ -236,11 +245,6 @@ final class AsmEncoder {
         // NASM's shorthand forms.
         List<Opnd> ops = new ArrayList<>(opsIn);
         int digit = -1;
-        if (mn.equals("x87")) {
-            if (ops.size() != 2 || !(ops.get(0) instanceof I d) || !(ops.get(1) instanceof M)) return fail(st.col(), "expected x87 d8..df /digit [address]");
-            digit = (int) d.v;
-            ops.remove(0);
-        }
         // String forms written with operands: the size and the address size come from the memory operands, a
         // segment override from the source's.
         if ((STRING_BASES.contains(mn) || mn.equals("xlatb")) && !ops.isEmpty()) {
@@ -425,6 +429,7 @@ final class AsmEncoder {
 
     private static boolean osDependent(OpcodeTable.Row row, boolean windbg) {
         if ((windbg ? RV_MW_WINDBG : RV_MW).contains(row.opName())) return true;
+        if (X87_ENV.contains(row.opName())) return true;
         for (String c : row.operands()) {
             // WinDbg writes a branch target with eight digits whatever the operand size: one beyond 64 KiB in
             // 16-bit code needs a 32-bit operand size.
@@ -572,6 +577,8 @@ final class AsmEncoder {
         int os, asize;
         int osPenalty, swapPenalty, masmPenalty;
         int memSize;
+        /** An x87 ST,ST(i) form: NASM takes the ST(i),ST form when both read the same ("fadd st0, st0" is DC C0). */
+        int x87Penalty;
         boolean memDest;
         boolean ibs;
         AsmRegister seg;
@@ -583,6 +590,7 @@ final class AsmEncoder {
             if (ibs != o.ibs) return ibs;   // NASM: 66 83 /0 ib before 66 05 iw for "add ax, -1"
             if (swapPenalty != o.swapPenalty) return swapPenalty < o.swapPenalty;
             if (masmPenalty != o.masmPenalty) return masmPenalty < o.masmPenalty;
+            if (x87Penalty != o.x87Penalty) return x87Penalty < o.x87Penalty;
             return row.index() < o.row.index();
         }
     }
@@ -627,6 +635,7 @@ final class AsmEncoder {
         Cand run() {
             Cand c = new Cand();
             c.row = row;
+            c.x87Penalty = codes.length == 2 && codes[0].equals("ST") && codes[1].equals("STi") ? 1 : 0;
             c.ibs = java.util.Arrays.asList(codes).contains("Ibs");
             c.os = os;
             boolean rvmw = (windbg || masm ? RV_MW_WINDBG : RV_MW).contains(row.opName());
@@ -666,7 +675,38 @@ final class AsmEncoder {
                         rm = op;
                         rmIdx = i;
                     }
-                    case "M", "Mp", "Mq", "Ms", "Ma" -> {
+                    case "ST", "STi" -> {
+                        if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.FPU) return null;
+                        if (code.equals("ST") && (r.reg.num() != 0 || r.reg.name().startsWith("st("))) return null;
+                        if (code.equals("STi")) plusReg = r.reg.num();
+                    }
+                    case "Pq" -> {
+                        if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.MMX) return null;
+                        regField = r.reg.num();
+                    }
+                    case "Nq" -> {
+                        if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.MMX) return null;
+                        rm = op;
+                        rmIdx = i;
+                    }
+                    case "Qq", "Qd" -> {
+                        if (op instanceof R r) {
+                            if (r.reg.kind() != AsmRegister.Kind.MMX) return null;
+                        } else if (op instanceof M m) {
+                            int msz = code.equals("Qq") ? 8 : 4;
+                            if (m.src.far() || (m.src.size() != 0 && m.src.size() != msz)) return null;
+                            c.memSize = msz;
+                            if (i == 0) c.memDest = true;
+                        } else {
+                            return null;
+                        }
+                        rm = op;
+                        rmIdx = i;
+                    }
+                    case "AX" -> {
+                        if (!(op instanceof R r) || r.reg.kind() != AsmRegister.Kind.GPR || r.reg.num() != 0 || r.reg.size() != 2) return null;
+                    }
+                    case "M", "Mp", "Mq", "Ms", "Ma", "Mw", "Md", "Mt" -> {
                         if (!(op instanceof M m)) return null;
                         boolean soleFar = code.equals("Mp") && codes.length == 1;
                         // WinDbg writes a far pointer in memory as its size alone: call fword ptr [eax].
@@ -676,6 +716,9 @@ final class AsmEncoder {
                         int msz = switch (code) {
                             case "Mp" -> os / 8 + 2;
                             case "Mq" -> 8;
+                            case "Mw" -> 2;
+                            case "Md" -> 4;
+                            case "Mt" -> 10;
                             case "Ma" -> os / 4;
                             default -> 0;
                         };

@@ -57,7 +57,7 @@ final class AsmParser {
         sections.put(".text", new SectionInfo(".text"));
     }
 
-    private static final Set<String> SIZE_WORDS = Set.of("byte", "word", "dword", "fword", "qword", "tword");
+    private static final Set<String> SIZE_WORDS = Set.of("byte", "word", "dword", "fword", "qword", "tword", "tbyte");
     private static final Set<String> PREFIXES = Set.of("rep", "repe", "repz", "repne", "repnz", "lock",
             "o16", "o32", "a16", "a32", "data16", "data32", "addr16", "addr32", "cs", "ds", "es", "ss", "fs", "gs");
     private static final Set<String> DIRECTIVES = Set.of("bits", "use16", "use32", "section", "segment",
@@ -75,7 +75,7 @@ final class AsmParser {
             case "dword" -> 4;
             case "fword" -> 6;
             case "qword" -> 8;
-            case "tword" -> 10;
+            case "tword", "tbyte" -> 10;   // tbyte: MASM's and WinDbg's ten-byte size
             default -> 0;
         };
     }
@@ -253,14 +253,7 @@ final class AsmParser {
             name = head.text().toLowerCase(Locale.ROOT);
         }
         List<AsmOperand> ops = new ArrayList<>();
-        if (name.equals("x87")) {
-            // The disassembler's spelling of an x87 escape: x87 d9 /0 [eax] (escape byte, ModRM digit, address).
-            row = x87Row(t.next());
-            t.expect("/", "'/' and the ModRM digit");
-            AsmLexer.Token dg = t.next();
-            if (dg.kind() != AsmLexer.Kind.NUMBER || dg.value() > 7) throw new AsmFail(dg.col(), "expected a ModRM digit 0..7, found " + dg);
-            ops.add(new AsmOperand.ImmOp(new AsmExpr.Num(dg.value(), dg.col()), 0, false, 0, dg.col()));
-        } else if (!AsmEncoder.isMnemonic(name)) {
+        if (!AsmEncoder.isMnemonic(name)) {
             throw new AsmFail(head.col(), "unknown instruction '" + head.text() + "'");
         }
         if (!t.atEnd()) {
@@ -272,13 +265,6 @@ final class AsmParser {
         // Compact immutable lists: a million-line program keeps a million of these.
         statements.add(new AsmStatement.Insn(src(text, comment), List.copyOf(prefixes), name.intern(), head.col(), List.copyOf(ops), bits, times, timesCol, insnCount++, windbg, row, masm));
         emittedAnything = true;
-    }
-
-    /** The x87 escape row named by its byte ({@code d8}..{@code df}, as a name or a number). */
-    private static String x87Row(AsmLexer.Token tok) {
-        Long v = tok.kind() == AsmLexer.Kind.NUMBER || tok.kind() == AsmLexer.Kind.IDENT ? AsmLexer.parseNumber(tok.text(), true) : null;
-        if (v == null || v < 0xD8 || v > 0xDF) throw new AsmFail(tok.col(), "expected an x87 escape byte d8..df, found " + tok);
-        return String.format("ESC_%02X", v);
     }
 
     private void endOfLine(AsmTokens t) {
@@ -413,6 +399,18 @@ final class AsmParser {
                 t.next();
                 t.next();
                 return parseMem(t, size, r, far, col);
+            }
+            if (r != null && r.kind() == AsmRegister.Kind.FPU && r.name().equals("st") && t.peek(1).is("(")
+                    && t.peek(2).kind() == AsmLexer.Kind.NUMBER && t.peek(3).is(")")
+                    && t.peek(2).value() >= 0 && t.peek(2).value() <= 7) {
+                // st(i): the x87 register as the SDM, MASM, WinDbg and objdump write it (NASM: st1).
+                t.next();
+                t.next();
+                int n = (int) t.next().value();
+                t.next();
+                if (size != 0 || strict || jump != 0 || far) throw new AsmFail(col, "a size or distance cannot be given for register 'st(" + n + ")'");
+                // Spelled st(i), it is the ST(i) operand of a form and never the fixed ST: "fadd st(0),st" is DC C0.
+                return new AsmOperand.RegOp(new AsmRegister("st(" + n + ")", AsmRegister.Kind.FPU, n, 10), tok.col());
             }
             if (r != null && (t.peek(1).is(",") || t.peek(1).kind() == AsmLexer.Kind.EOL)) {
                 t.next();

@@ -10,7 +10,7 @@ import java.util.Map;
  * bytes); segment registers ES, CS, SS, DS, FS, GS.
  */
 record AsmRegister(String name, Kind kind, int num, int size) {
-    enum Kind { GPR, SREG, CREG, DREG }
+    enum Kind { GPR, SREG, CREG, DREG, FPU, MMX }
 
     private static final Map<String, AsmRegister> BY_NAME = new HashMap<>();
 
@@ -29,7 +29,10 @@ record AsmRegister(String name, Kind kind, int num, int size) {
         for (int i = 0; i < 8; i++) {
             add(new AsmRegister("cr" + i, Kind.CREG, i, 4));
             add(new AsmRegister("dr" + i, Kind.DREG, i, 4));
+            add(new AsmRegister("st" + i, Kind.FPU, i, 10));
+            add(new AsmRegister("mm" + i, Kind.MMX, i, 8));
         }
+        add(new AsmRegister("st", Kind.FPU, 0, 10));
     }
 
     private static void add(AsmRegister r) {
@@ -61,7 +64,7 @@ record AsmRegister(String name, Kind kind, int num, int size) {
         if (n.length() < 2 || n.length() > 3 || !n.chars().allMatch(Character::isLetter)) return false;
         if (n.length() == 3 && n.charAt(0) == 'e' && (n.charAt(1) == 'x' || "xpi".indexOf(n.charAt(2)) >= 0)) return true;
         for (String r : BY_NAME.keySet()) {
-            if (r.length() == n.length() && !r.startsWith("cr") && !r.startsWith("dr")) {
+            if (r.length() == n.length() && !r.startsWith("cr") && !r.startsWith("dr") && !r.startsWith("st") && !r.startsWith("mm")) {
                 int diff = 0;
                 for (int i = 0; i < r.length(); i++) if (r.charAt(i) != n.charAt(i)) diff++;
                 if (diff == 1) return true;
@@ -76,6 +79,8 @@ record AsmRegister(String name, Kind kind, int num, int size) {
             case SREG -> "sreg";
             case CREG -> "creg";
             case DREG -> "dreg";
+            case FPU -> "fpureg";
+            case MMX -> "mmxreg";
         };
     }
 }

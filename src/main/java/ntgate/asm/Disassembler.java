@@ -58,8 +58,11 @@ import java.util.Optional;
  *   <li>SLDT, STR, SMSW, LAR, LSL and MOV to or from a segment register are {@code Rv/Mw} forms (the SDM's
  *       {@code r32/m16}): a register operand has the operand size ({@code mov eax,es}, {@code lar eax,ecx}),
  *       a memory operand is a word.</li>
- *   <li>The x87 escapes (ntgate has no FPU; they raise #NM or #UD) are written {@code x87 d9 /0 [eax]}:
- *       the escape byte, the ModRM digit and the address.</li>
+ *   <li>x87 registers are {@code st} (ST(0) as a fixed operand) and {@code st(i)}; x87 memory operands carry
+ *       their size ({@code dword ptr}, {@code qword ptr}, {@code tbyte ptr} for m80), the environment and
+ *       state images none ({@code fnstenv [eax]}); the 14/94-byte forms chosen by a 16-bit operand size are
+ *       {@code fnstenvw}, {@code fldenvw}, {@code fnsavew}, {@code frstorw} as objdump writes them. WAIT is its
+ *       own instruction: {@code 9B DB E3} is {@code wait} then {@code fninit}, where objdump reads {@code finit}.</li>
  *   <li>An encoding the decoder rejects (it would raise #UD) is {@code (bad)} over the length the decoder
  *       reports; an instruction longer than 15 bytes (#GP) is {@code (bad)} over 15 bytes; an instruction cut
  *       short by the end of the bytes is {@code (bad)} over the bytes there are; an unreadable first byte is
@@ -104,6 +107,9 @@ import java.util.Optional;
  *       size; the CPU does (SDM Vol.2A Jcc/JMP/LOOP: {@code EIP <- EIP AND 0000FFFFH}) and so do we.</li>
  *   <li>objdump writes a far call/jmp through a 16:16 pointer as the near form ({@code call DWORD PTR [eax]}); we
  *       write {@code call far dword ptr [eax]}, so that the text names one instruction.</li>
+ *   <li>objdump writes FNENI, FNDISI and FNSETPM as {@code fneni(8087 only)} and {@code fnsetpm(287 only)}; we write
+ *       the mnemonic alone (the 387 and later execute them as FNOP). objdump's {@code TBYTE PTR} is our
+ *       {@code tbyte ptr} (rule 2).</li>
  * </ol>
  */
 public final class Disassembler {
@@ -275,10 +281,7 @@ public final class Disassembler {
             if (!row.mnemonic16().equals(row.mnemonic32())) usedOpsize = true;
             boolean defaultSize = d.opsize == (code32 ? 4 : 2);
             List<String> ops = new ArrayList<>();
-            if (op >= Op.ESC_D8 && op <= Op.ESC_DF) {
-                m = String.format("x87 %02x /%d", row.opcode()[0], d.reg);
-                ops.add(memory(""));
-            } else if (op == Op.XLAT) {
+            if (op == Op.XLAT) {
                 m = "xlat";
                 ops.add(memory("byte ptr", Insn.NO_REG, 3, Insn.NO_REG, 0));
             } else {
@@ -317,7 +320,8 @@ public final class Disassembler {
                 case Op.PUSH_Iz, Op.PUSH_Ibs, Op.PUSH_ES, Op.PUSH_CS, Op.PUSH_SS, Op.PUSH_DS, Op.PUSH_FS,
                         Op.PUSH_GS, Op.POP_ES, Op.POP_SS, Op.POP_DS, Op.POP_FS, Op.POP_GS, Op.RET, Op.RET_Iw,
                         Op.RETF, Op.RETF_Iw, Op.ENTER_IwIb, Op.LEAVE, Op.CALL_Jz, Op.JMP_Jz, Op.JMP_Jb,
-                        Op.SGDT_Ms, Op.SIDT_Ms, Op.LGDT_Ms, Op.LIDT_Ms -> true;
+                        Op.SGDT_Ms, Op.SIDT_Ms, Op.LGDT_Ms, Op.LIDT_Ms, Op.FLDENV_M, Op.FNSTENV_M, Op.FNSAVE_M,
+                        Op.FRSTOR_M -> true;
                 default -> false;
             };
         }
@@ -363,6 +367,16 @@ public final class Disassembler {
                 }
                 case "Ma": usedOpsize = true; return memory(d.opsize == 4 ? "qword ptr" : "dword ptr");
                 case "Mq": return memory("qword ptr");
+                case "Mw": return memory("word ptr");
+                case "Md": return memory("dword ptr");
+                case "Mt": return memory("tbyte ptr");
+                case "ST": return "st";
+                case "STi": return "st(" + d.rm + ")";
+                case "AX": return "ax";
+                case "Pq": return "mm" + d.reg;
+                case "Nq": return "mm" + d.rm;
+                case "Qq": return d.rm >= 0 ? "mm" + d.rm : memory("qword ptr");
+                case "Qd": return d.rm >= 0 ? "mm" + d.rm : memory("dword ptr");
                 case "Ms": return memory("fword ptr");
                 case "Ib": return number(d.op == Op.ENTER_IwIb ? d.imm2 & 0xFF : d.imm & 0xFF);
                 case "Ibs": usedOpsize = true; return number(d.imm & mask(d.opsize));

@@ -21,7 +21,10 @@ import java.util.concurrent.Callable;
         description = {
             "Execute raw instruction bytes from a given register and memory state and print the final state as JSON.",
             "The bytes run at 0x00100000 in a flat 32-bit protected-mode machine with paging: 16 MiB of user memory at",
-            "0x00000000-0x00FFFFFF (everything above faults), ESP = 0x00F00000, EFLAGS = 0x202, CR0.EM set (x87 is #NM).",
+            "0x00000000-0x00FFFFFF (everything above faults), ESP = 0x00F00000, EFLAGS = 0x202, CR0 = PE|MP|ET|NE|PG, the FPU",
+            "in its FNINIT state with all registers +0 unless --fsave gives a 108-byte FSAVE image (32-bit protected-mode",
+            "layout, SDM Vol.1 Figure 8-9; loaded as FRSTOR would). Every result carries \"fsave\": the image FNSAVE would",
+            "store after the run (216 hex digits, without FNSAVE's reinitialisation).",
             "--mode user (default) runs at CPL 3 with CS=0x1B, DS=ES=FS=GS=SS=0x23; --mode kernel at CPL 0 (CS=0x08, 0x10)."},
         footer = {"", "Example: ntgate eval --hex \"0f af c3\" --reg eax=0x12345678 --reg ebx=9 --eflags 0x202 --steps 1",
             "Batch: one JSON case per line on stdin, e.g. {\"hex\":\"01d8\",\"regs\":{\"eax\":1,\"ebx\":2},\"eflags\":514,\"mem\":{\"0x2000\":\"aabb\"},\"steps\":1}"})
@@ -34,6 +37,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--eflags", description = "Initial EFLAGS (default 0x202).")
     String eflags;
+
+    @Option(names = "--fsave", description = "Initial FPU state: a 108-byte FSAVE image in hex (216 digits).")
+    String fsave;
 
     @Option(names = "--mem", description = "Initial memory: ADDR=HEXBYTES. Repeatable.")
     List<String> mems;
@@ -73,6 +79,7 @@ public final class EvalCommand implements Callable<Integer> {
                 c.regs.put(r.substring(0, eq).trim(), parseInt(r.substring(eq + 1)));
             }
             if (eflags != null) c.eflags = parseInt(eflags);
+            if (fsave != null) c.fsave = fsaveImage(fsave);
             if (mems != null) for (String m : mems) {
                 int eq = m.indexOf('=');
                 if (eq < 0) throw new IllegalArgumentException("--mem wants ADDR=HEXBYTES, not '" + m + "'");
@@ -207,6 +214,7 @@ public final class EvalCommand implements Callable<Integer> {
                     }
                     c.kernel = md.equals("kernel");
                 }
+                case "fsave" -> c.fsave = fsaveImage(string(v, "\"fsave\" must be a string of hex digits"));
                 default -> throw new IllegalArgumentException("unknown key \"" + k + "\"");
             }
         }
@@ -254,6 +262,13 @@ public final class EvalCommand implements Callable<Integer> {
         }
     }
 
+    /** A 108-byte FSAVE image from 216 hex digits. */
+    static byte[] fsaveImage(String s) {
+        byte[] b = parseHex(s);
+        if (b.length != 108) throw new IllegalArgumentException("fsave must be 216 hex digits (a 108-byte FSAVE image), not " + 2 * b.length);
+        return b;
+    }
+
     static byte[] parseHex(String s) {
         String t = s.replaceAll("[\\s,]", "");
         if (t.startsWith("0x")) t = t.substring(2);
@@ -296,6 +311,9 @@ public final class EvalCommand implements Callable<Integer> {
         b.append('}');
         b.append(",\"stop\":\"").append(r.stop).append('"');
         b.append(",\"executed\":").append(r.executed);
+        b.append(",\"fsave\":\"");
+        for (byte x : r.fsave) b.append(String.format("%02x", x & 0xFF));
+        b.append('"');
         if (kernel) {
             String[] sn = {"es", "cs", "ss", "ds", "fs", "gs"};
             for (int s = 0; s < 6; s++) b.append(",\"").append(sn[s]).append("\":").append(r.segSel[s]);

@@ -85,6 +85,9 @@ public final class CpuState {
     /** Set while the CPU is halted (HLT) and waiting for an interrupt. */
     public boolean halted;
 
+    /** The x87 FPU (and the MMX registers aliased on it). */
+    public final ntgate.cpu.fpu.Fpu fpu = new ntgate.cpu.fpu.Fpu();
+
     // ---- descriptor-cache attribute helpers (SDM Vol.3A 3.4.5) ----
     public static final int ATTR_ACCESSED = 0x100, ATTR_WRITABLE = 0x200, ATTR_READABLE = 0x200,
             ATTR_EXPAND_DOWN = 0x400, ATTR_CONFORMING = 0x400, ATTR_CODE = 0x800, ATTR_S = 0x1000,

@@ -24,6 +24,11 @@ public final class Eval {
         public long steps = -1;
         public long maxInsns = 10_000_000_000L;
         public boolean kernel;
+        /**
+         * The initial FPU state as a 108-byte FSAVE image in the 32-bit protected-mode layout (SDM Vol.1 Figure
+         * 8-9), loaded as FRSTOR would; null: the FNINIT state with all registers +0.
+         */
+        public byte[] fsave;
     }
 
     /** The outcome of a case. */
@@ -38,6 +43,8 @@ public final class Eval {
         public final Map<Integer, byte[]> written = new LinkedHashMap<>();
         public int[] segSel = new int[6];
         public int cr0, cr2, cr3, cr4, dr6, dr7, cpl;
+        /** The final FPU state as FNSAVE would store it (without FNSAVE's reinitialisation): 108 bytes. */
+        public byte[] fsave;
     }
 
     public static final String[] REG_NAMES = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
@@ -83,6 +90,7 @@ public final class Eval {
         r.dr6 = st.dr[6];
         r.dr7 = st.dr[7];
         r.cpl = st.cpl;
+        r.fsave = st.fpu.saveImage();
         collectWritten(cpu, r);
         return r;
     }
@@ -123,6 +131,10 @@ public final class Eval {
             else throw new IllegalArgumentException("unknown register '" + e.getKey() + "' (eax..edi, eip, eflags)");
         }
         if (c.eflags != null) cpu.st.setEflags(c.eflags);
+        if (c.fsave != null) {
+            if (c.fsave.length != 108) throw new IllegalArgumentException("fsave must be 108 bytes (216 hex digits), not " + c.fsave.length);
+            cpu.st.fpu.loadImage(c.fsave);
+        }
         cpu.refreshAll();
         cpu.lastFault = null;
         cpu.mmu.setWriteLog((linear, size) -> {

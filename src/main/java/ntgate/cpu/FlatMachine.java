@@ -13,7 +13,8 @@ import ntgate.cpu.mem.PhysicalMemory;
  *       data, 0x1B/0x23 ring-3 code and data, 0x3B a ring-3 data segment based at 0) and the page tables.</li>
  *   <li>User mode: CPL 3, CS = 0x1B, SS = DS = ES = FS = GS = 0x23, all flat. Kernel mode: CPL 0, CS = 0x08,
  *       the data segments 0x10.</li>
- *   <li>CR0 = PE | PG | ET | EM (no FPU: x87 instructions raise #NM), EFLAGS = 0x202, ESP = {@link #STACK_TOP}.</li>
+ *   <li>CR0 = PE | PG | ET | NE | MP (the FPU present, as an OS leaves it for a thread that owns it), the FPU in
+ *       its FNINIT state with all registers +0, EFLAGS = 0x202, ESP = {@link #STACK_TOP}.</li>
  * </ul>
  */
 public final class FlatMachine {
@@ -72,7 +73,8 @@ public final class FlatMachine {
         st.gdtrLimit = gdt.length * 8 - 1;
         st.idtrBase = 0;
         st.idtrLimit = 0;
-        st.cr0 = CpuState.CR0_PE | CpuState.CR0_PG | CpuState.CR0_ET | CpuState.CR0_EM;
+        st.cr0 = CpuState.CR0_PE | CpuState.CR0_PG | CpuState.CR0_ET | CpuState.CR0_NE | CpuState.CR0_MP;
+        st.fpu.reset();
         st.cr2 = 0;
         st.cr3 = PAGE_DIR;
         st.cr4 = 0;

@@ -171,7 +171,7 @@ class AsmDisasmRoundTripTest {
         if ((op.equals("MOV_RdCd") || op.equals("MOV_RdDd") || op.equals("MOV_CdRd") || op.equals("MOV_DdRd")) && mod != 3) {
             return "2 CR/DR move with mod != 11";
         }
-        boolean regFieldUsed = d.row.modrmDigit() != 8 || d.row.mnemonic32().equals("fpu")
+        boolean regFieldUsed = d.row.modrmDigit() != 8
                 || Arrays.stream(d.row.operands()).anyMatch(c -> c.startsWith("G") || c.equals("Sw") || c.equals("Cd") || c.equals("Dd"));
         if (!regFieldUsed && ((d.modrm >>> 3) & 7) != 0) return "2 ModRM.reg that no operand reads (SETcc)";
         if (mem) {
@@ -190,6 +190,7 @@ class AsmDisasmRoundTripTest {
         if (op.endsWith("_82") || op.endsWith("_F6_1") || op.endsWith("_F7_1")) return "3 alias row";
         boolean reg = d.rm >= 0;
         if (reg && op.matches("(ADD|OR|ADC|SBB|AND|SUB|XOR|CMP|MOV)_G[bv]E[bv]")) return "3 G,E direction";
+        if (reg && op.equals("MOVQ_QqPq")) return "3 G,E direction";
         boolean fits8 = d.opsize == 2 ? (short) d.imm == (byte) d.imm : d.imm == (byte) d.imm;
         boolean acc = reg && d.rm == 0;
         if (op.matches("[A-Z]+_EvIz") && fits8 && !op.startsWith("TEST") && !op.startsWith("MOV")) return "3 81 where 83 fits";
@@ -296,8 +297,11 @@ class AsmDisasmRoundTripTest {
             case "Cd" -> c.addAll(List.of("cr0", "cr2", "cr3", "cr4"));
             case "Dd" -> c.addAll(List.of("dr0", "dr1", "dr2", "dr3", "dr6", "dr7"));
             case "Sw" -> c.addAll(op.equals("MOV_SwEw") ? List.of("es", "ss", "ds", "fs", "gs") : List.of("es", "cs", "ss", "ds", "fs", "gs"));
-            case "M", "Mp", "Mq", "Ms", "Ma" -> {
+            case "M", "Mp", "Mq", "Ms", "Ma", "Mw", "Md", "Mt" -> {
                 String ptr = switch (code) {
+                    case "Mw" -> "word ptr ";
+                    case "Md" -> "dword ptr ";
+                    case "Mt" -> "tbyte ptr ";
                     case "Mp" -> os == 32 ? "fword ptr " : op.equals("CALLF_Mp") || op.equals("JMPF_Mp") ? "far dword ptr " : "dword ptr ";
                     case "Mq" -> "qword ptr ";
                     case "Ms" -> "fword ptr ";
@@ -323,6 +327,14 @@ class AsmDisasmRoundTripTest {
                 if (code.equals("Jz")) c.add(String.format("%08x", (base + 0x1234) & mask));
             }
             case "Ap" -> c.addAll(os == 32 ? List.of("0008:00401000", "001b:12345678") : List.of("0008:1000", "f000:fff0"));
+            case "ST" -> c.add("st");
+            case "STi" -> c.addAll(List.of("st(0)", "st(1)", "st(7)"));
+            case "AX" -> c.add("ax");
+            case "Pq", "Nq" -> c.addAll(List.of("mm0", "mm3", "mm7"));
+            case "Qq", "Qd" -> {
+                c.addAll(List.of("mm1", "mm6"));
+                for (String m : mem) c.add((code.equals("Qq") ? "qword ptr " : "dword ptr ") + m);
+            }
             case "AL" -> c.add("al");
             case "CL" -> c.add("cl");
             case "DX" -> c.add("dx");
@@ -335,12 +347,14 @@ class AsmDisasmRoundTripTest {
 
     private static boolean osDependent(OpcodeTable.Row row) {
         if (!row.mnemonic16().equals(row.mnemonic32())) return true;
+        if (Set.of("FLDENV_M", "FNSTENV_M", "FNSAVE_M", "FRSTOR_M").contains(row.opName())) return true;
         for (String c : row.operands()) {
             if (c.endsWith("v") || c.endsWith("z") || c.equals("Ibs") || c.equals("Mp") || c.equals("Ma") || c.equals("Ap") || c.equals("Jb")) return true;
         }
         return Set.of("PUSH_ES", "PUSH_CS", "PUSH_SS", "PUSH_DS", "PUSH_FS", "PUSH_GS", "POP_ES", "POP_SS", "POP_DS",
                 "POP_FS", "POP_GS", "RET", "RET_Iw", "RETF", "RETF_Iw", "ENTER_IwIb", "LEAVE", "SGDT_Ms", "SIDT_Ms",
-                "LGDT_Ms", "LIDT_Ms", "SLDT_Ew", "STR_Ew", "SMSW_Ew", "MOV_SwEw", "LAR_GvEw", "LSL_GvEw").contains(row.opName());
+                "LGDT_Ms", "LIDT_Ms", "SLDT_Ew", "STR_Ew", "SMSW_Ew", "MOV_SwEw", "LAR_GvEw", "LSL_GvEw", "FLDENV_M", "FNSTENV_M",
+                "FNSAVE_M", "FRSTOR_M").contains(row.opName());
     }
 
     /**
@@ -351,11 +365,10 @@ class AsmDisasmRoundTripTest {
     private static List<String> sources(OpcodeTable.Row row, int bits, int max, Random rnd) {
         List<String> out = new ArrayList<>();
         String op = row.opName();
-        boolean x87 = row.mnemonic32().equals("fpu");
         boolean string = (row.attrs() & OpcodeTable.REPEATABLE) != 0 || op.equals("XLAT");
         for (int os : osDependent(row) ? new int[] {bits, 48 - bits} : new int[] {bits}) {
             for (int as : new int[] {bits, 48 - bits}) {
-                String[] codes = x87 ? new String[] {"M"} : string ? new String[0] : row.operands();
+                String[] codes = string ? new String[0] : row.operands();
                 List<List<String>> cands = new ArrayList<>();
                 long total = 1;
                 for (String c : codes) {
@@ -380,12 +393,8 @@ class AsmDisasmRoundTripTest {
                     if (string && rnd.nextBoolean()) sb.append(op.startsWith("CMPS") || op.startsWith("SCAS") ? "repne " : "rep ");
                     if (os != bits) sb.append(os == 16 ? "o16 " : "o32 ");
                     if (as != bits && string) sb.append(as == 16 ? "a16 " : "a32 ");
-                    if (x87) {
-                        sb.append(String.format("x87 %02x /%d %s", row.opcode()[0], rnd.nextInt(8), ops.get(0)));
-                    } else {
-                        sb.append(row.mnemonic(os == 16));
-                        if (!ops.isEmpty()) sb.append(' ').append(String.join(",", ops));
-                    }
+                    sb.append(row.mnemonic(os == 16));
+                    if (!ops.isEmpty()) sb.append(' ').append(String.join(",", ops));
                     out.add(sb.toString());
                 }
             }

@@ -20,8 +20,8 @@ final class AsmRandomSource {
     private final List<String> lines = new ArrayList<>();
     private int labels;
 
-    /** Rows the generator cannot spell for NASM: x87 escapes (no mnemonic) and the undocumented SAL /6. */
-    static final Set<String> SKIPPED_MNEMONICS = Set.of("fpu", "sal");
+    /** Rows the generator cannot spell for NASM: the undocumented SAL /6 (and the x87 aliases, by attribute). */
+    static final Set<String> SKIPPED_MNEMONICS = Set.of("sal");
 
     private static final String[] R8 = {"al", "cl", "dl", "bl", "ah", "ch", "dh", "bh"};
     private static final String[] R16 = {"ax", "cx", "dx", "bx", "sp", "bp", "si", "di"};
@@ -42,7 +42,7 @@ final class AsmRandomSource {
         labels = labelCount;
         List<OpcodeTable.Row> rows = new ArrayList<>();
         for (OpcodeTable.Row r : OpcodeTable.rows()) if (!SKIPPED_MNEMONICS.contains(r.mnemonic32())
-                && (r.attrs() & OpcodeTable.EMULATOR) == 0) rows.add(r);   // nasm has no hostcall
+                && (r.attrs() & (OpcodeTable.EMULATOR | OpcodeTable.ALIAS)) == 0) rows.add(r);   // nasm has no hostcall, no fstp1
         int nextLabel = 0;
         for (int i = 0; i < count; i++) {
             if (nextLabel < labelCount && rnd.nextInt(count) < labelCount) lines.add("L" + nextLabel++ + ":");
@@ -57,6 +57,7 @@ final class AsmRandomSource {
     String instruction(OpcodeTable.Row row) {
         int os = osFor(row);
         String mn = mnemonic(row, os);
+        if (mn.equals("fnsetpm")) mn = "fsetpm";   // NASM has no fnsetpm; its fsetpm is DB E4 without WAIT
         String[] codes = row.operands();
         boolean implicit = Arrays.stream(codes).anyMatch(c -> c.startsWith("X") || c.startsWith("Y"));
         StringBuilder sb = new StringBuilder();
@@ -137,7 +138,17 @@ final class AsmRandomSource {
             case "Zv" -> reg(v);
             case "M" -> mem();
             case "Ms", "Ma" -> mem();
-            case "Mq" -> (rnd.nextBoolean() ? "qword " : "") + mem();
+            case "Mq" -> (rnd.nextBoolean() || row.mnemonic32().startsWith("f") ? "qword " : "") + mem();
+            case "Mw" -> "word " + mem();
+            case "Md" -> "dword " + mem();
+            case "Mt" -> "tword " + mem();
+            case "ST" -> "st0";
+            case "STi" -> "st" + rnd.nextInt(8);
+            case "AX" -> "ax";
+            case "Pq", "Nq" -> "mm" + rnd.nextInt(8);
+            case "Ed" -> rnd.nextBoolean() ? reg(4) : "dword " + mem();
+            case "Qq" -> rnd.nextBoolean() ? "mm" + rnd.nextInt(8) : "qword " + mem();
+            case "Qd" -> rnd.nextBoolean() ? "mm" + rnd.nextInt(8) : mem();   // NASM sizes it qword, objdump dword: unsized
             case "Mp" -> n == 1 ? "far " + mem() : mem();
             case "Ib" -> Integer.toString(rnd.nextInt(256) - (rnd.nextBoolean() ? 128 : 0));
             case "Ibs" -> Integer.toString(rnd.nextInt(256) - 128);

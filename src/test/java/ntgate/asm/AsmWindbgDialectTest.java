@@ -57,8 +57,13 @@ class AsmWindbgDialectTest {
         windbg32("rep movs dword ptr es:[edi],dword ptr fs:[esi]", "f364a5");
         windbg32("cmps byte ptr [si],byte ptr es:[di]", "67a6");
         windbg32("xlat byte ptr [ebx]", "d7");
-        windbg32("x87 d9 /0 [eax]", "d900");
-        windbg32("x87 dd /7 ds:[00401000h]", "dd3d00104000");
+        windbg32("fld dword ptr [eax]", "d900");
+        windbg32("fnstsw word ptr ds:[00401000h]", "dd3d00104000");
+        windbg32("fadd st,st(1)", "d8c1");
+        windbg32("fsubrp st(1),st", "dee1");
+        windbg32("fstp tbyte ptr [eax]", "db38");
+        windbg32("fnstenvw [eax]", "66d930");
+        windbg32("fnstsw ax", "dfe0");
         windbg32("pushw 6Ah", "666a6a");
         windbg32("retw", "66c3");
         windbg32("pushf", "669c");

@@ -246,9 +246,16 @@ class DisasmVectorsTest {
         b4 4c                   | mov ah,4Ch
         c7 00 ff ff ff ff       | mov dword ptr [eax],0FFFFFFFFh
         c6 05 00 00 df ff 01    | mov byte ptr ds:[0FFDF0000h],1
-        # x87 escapes (no FPU) and invalid encodings
-        d9 00                   | x87 d9 /0 [eax]
-        dd 7d fc                | x87 dd /7 [ebp-4]
+        # x87
+        d9 00                   | fld dword ptr [eax]
+        dd 7d fc                | fnstsw word ptr [ebp-4]
+        d9 c0                   | fld st(0)
+        dc e9                   | fsub st(1),st
+        de f9                   | fdivp st(1),st
+        df e0                   | fnstsw ax
+        db 2d 00 10 40 00       | fld tbyte ptr ds:[00401000h]
+        66 dd 30                | fnsavew [eax]
+        9b                      | wait
         """;
 
     private static final String CODE16 = """
@@ -352,8 +359,10 @@ class DisasmVectorsTest {
     }
 
     @Test
-    void x87RegisterFormIsBadBecauseTheTableAllowsOnlyMemory() {
-        assertEquals("(bad)", one("d9 c0").text());
+    void x87EncodingsWithoutARowAreBad() {
+        assertEquals("(bad)", one("d9 d1").text());   // D9 D1..D7: no instruction
+        assertEquals("(bad)", one("d9 08").text());   // D9 /1 memory: no instruction
+        assertEquals("(bad)", one("db 08").text());   // FISTTP m32int is SSE3, #UD on the Pentium II
     }
 
     @Test

@@ -30,6 +30,8 @@ public final class Decoder {
     private static final OpcodeTable.Row[] MAP2 = new OpcodeTable.Row[256];
     private static final OpcodeTable.Row[][] GROUP1 = new OpcodeTable.Row[256][];
     private static final OpcodeTable.Row[][] GROUP2 = new OpcodeTable.Row[256][];
+    /** x87 register forms (mod = 11) by ((escape - D8) << 6) | (ModRM & 0x3F). */
+    private static final OpcodeTable.Row[] X87_REG = new OpcodeTable.Row[512];
     private static final boolean[] PREFIX = new boolean[256];
     /** By row index: the ModRM r/m field always names a register (the Rd operand of MOV CR/DR). */
     private static final boolean[] REGISTER_ONLY = new boolean[OpcodeTable.rows().size()];
@@ -41,6 +43,14 @@ public final class Decoder {
         java.util.Set<Integer> fromPlus = new java.util.HashSet<>();
         for (OpcodeTable.Row r : order) {
             int[] b = r.opcode();
+            if (b.length == 2 && b[0] >= 0xD8 && b[0] <= 0xDF) {
+                int base = (b[0] - 0xD8) << 6 | (b[1] & 0x3F);
+                for (int i = 0; i < (r.plusReg() ? 8 : 1); i++) {
+                    if (X87_REG[base + i] != null) throw new IllegalStateException("row clash at " + r);
+                    X87_REG[base + i] = r;
+                }
+                continue;
+            }
             boolean two = b[0] == 0x0F;
             int last = b[b.length - 1];
             OpcodeTable.Row[] map = two ? MAP2 : MAP1;
@@ -133,6 +143,7 @@ public final class Decoder {
 
         OpcodeTable.Row row;
         OpcodeTable.Row[] group;
+        boolean x87 = false;
         if (b == 0x0F) {
             b = fetch(in, pos++);
             row = MAP2[b];
@@ -140,6 +151,7 @@ public final class Decoder {
         } else {
             row = MAP1[b];
             group = GROUP1[b];
+            x87 = b >= 0xD8 && b <= 0xDF;
         }
         int opcodeByte = b;
 
@@ -152,6 +164,7 @@ public final class Decoder {
             d.reg = (modrm >>> 3) & 7;
             rmField = modrm & 7;
             if (group != null) row = group[d.reg];
+            if (x87 && mod == 3) row = X87_REG[(opcodeByte - 0xD8) << 6 | (modrm & 0x3F)];
         }
         if (row != null && row.plusReg()) d.reg = opcodeByte & 7;
 
@@ -269,7 +282,7 @@ public final class Decoder {
                             pos += 2;
                         }
                     }
-                    case "M", "Mp", "Mq", "Ma", "Ms" -> {
+                    case "M", "Mp", "Mq", "Ma", "Ms", "Mw", "Md", "Mt" -> {
                         if (mod == 3) valid = false;
                     }
                     case "Sw" -> {
@@ -278,6 +291,9 @@ public final class Decoder {
                     case "Cd" -> {
                         if (d.reg == 1 || d.reg == 5 || d.reg == 6 || d.reg == 7) valid = false;
                     }
+                    case "Nq" -> {
+                        if (mod != 3) valid = false;
+                    }
                     case "Rd" -> d.rm = rmField;   // MOV CR/DR ignore mod (SDM Vol.2B MOV--Move to/from Control Registers)
                     default -> { }
                 }
@@ -285,6 +301,8 @@ public final class Decoder {
             }
             if (d.lock && ((row.attrs() & OpcodeTable.LOCKABLE) == 0 || mod == 3 || !needModrm)) valid = false;
             if (row.op() == Op.MOV_SwEw && d.reg == Seg.CS) valid = false;
+            // 66/F2/F3 with an MMX opcode select an SSE/SSE2 form, which this CPU does not implement.
+            if ((row.attrs() & OpcodeTable.MMX) != 0 && (opOverride || d.rep != 0)) valid = false;
         }
         if (pos > MAX_LEN) throw CpuFault.gp(0);
         d.len = pos;

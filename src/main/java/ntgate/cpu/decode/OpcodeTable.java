@@ -17,18 +17,27 @@ import java.util.Map;
  * <ul>
  *   <li><b>bytes</b>: opcode bytes in hex, then {@code /r} (ModRM with a register operand),
  *       {@code /0}..{@code /7} (ModRM whose reg field selects the row), or {@code +r} appended to the
- *       last byte (register number in the low three bits). {@code 0F} starts the two-byte map.</li>
+ *       last byte (register number in the low three bits). {@code 0F} starts the two-byte map. An x87 register
+ *       form is the escape byte and the ModRM byte it requires ({@code D8 C0+r}: mod = 11, the low three bits
+ *       name ST(i); {@code D9 E8}: one exact ModRM byte); the x87 memory forms are {@code /digit} rows whose
+ *       operand is a memory operand, so the decoder looks the two kinds up separately.</li>
  *   <li><b>mnemonic</b>: lower case; {@code a/b} gives the 16-bit and 32-bit operand-size spellings
  *       (cbw/cwde).</li>
  *   <li><b>operands</b>: SDM operand codes (Vol.2D Appendix A.2): E/G/I/J/M/O/S/C/D/R/X/Y with the size
  *       letters b (byte), w (word), d (dword), v (word or dword by operand size), z (same as v for
- *       immediates), p (far pointer), q (qword), s (6-byte pseudo-descriptor), a (BOUND pair). {@code Zb}/{@code Zv}
+ *       immediates), p (far pointer), q (qword), s (6-byte pseudo-descriptor), a (BOUND pair), t (ten bytes:
+ *       m80fp or m80bcd); a bare {@code M} is a memory operand of no fixed size (the x87 environment and state
+ *       images, INVLPG). {@code ST} is ST(0), {@code STi} the x87 register in the ModRM byte's low bits. {@code Pq} is the MMX register in ModRM.reg,
+ *       {@code Qq}/{@code Qd} an MMX register or a 64/32-bit memory operand in ModRM.rm, {@code Nq} an MMX
+ *       register in ModRM.rm (register only). {@code Zb}/{@code Zv}
  *       is the register in the opcode's low bits, {@code Ibs} an 8-bit immediate sign-extended to the
  *       operand size, {@code Ap} a direct far pointer. Fixed operands are named: AL, CL, DX, eAX, 1,
  *       ES, CS, SS, DS, FS, GS.</li>
  *   <li><b>attributes</b>: {@code L} accepts LOCK; {@code R} accepts REP/REPE/REPNE (string forms);
  *       {@code B} ends a decoded block (control transfer); {@code P} needs CPL 0;
- *       {@code H} marks an ntgate-only encoding;
+ *       {@code H} marks an ntgate-only encoding; {@code X} an undocumented alias that Intel processors execute
+ *       (FSTP1, FCOM2, FXCH4, ...) but that NASM cannot write (the assembler cross-checks leave it out);
+ *       {@code M} an MMX form, which a 66, F2 or F3 prefix turns into an SSE/SSE2 form (#UD: not implemented);
  *       {@code f=FLAGS} the arithmetic flags written; {@code u=FLAGS} those of them left undefined by
  *       the SDM (letters O S Z A P C). Where the SDM leaves a flag undefined, ntgate produces what
  *       current Intel hardware produces; each choice is listed in the class comment below.</li>
@@ -61,8 +70,12 @@ import java.util.Map;
  *   <li>{@code D6} (SALC) and {@code F1} are listed under their common names; {@code F1} is INT1 (ICEBP).</li>
  *   <li>{@code 90} is NOP, which takes precedence over the {@code 90+r} XCHG row (XCHG eAX,eAX).</li>
  *   <li>{@code F3 90} (PAUSE) is decoded as {@code 90} with a REP prefix and spelled {@code pause}.</li>
- *   <li>x87 escapes {@code D8}..{@code DF} and {@code 9B} (WAIT) are rows that raise #NM when CR0.EM or
- *       CR0.TS asks for it and #UD otherwise: ntgate has no FPU.</li>
+ *   <li>The x87 escapes follow the SDM's escape-opcode tables (Vol.2D A.5). FISTTP (SSE3) is not a row, so
+ *       it is #UD as on the Pentium II. The undocumented register aliases the P6 family executes are rows with
+ *       the {@code X} attribute: FSTP1 ({@code D9 D8+i}), FCOM2 ({@code DC D0+i}), FCOMP3 ({@code DC D8+i}),
+ *       FXCH4 ({@code DD C8+i}), FCOMP5 ({@code DE D0+i}), FXCH7 ({@code DF C8+i}), FSTP8 ({@code DF D0+i}),
+ *       FSTP9 ({@code DF D8+i}); FFREEP ({@code DF C0+i}) is listed as AMD and NASM name it. FNENI, FNDISI and
+ *       FNSETPM execute as FNOP, as on the 387 and later.</li>
  *   <li>{@code 0F 1F /0} is the multi-byte NOP of the P6 family.</li>
  *   <li>{@code 0F 3F iw} ({@code hostcall n}) is ntgate's one reserved host-call encoding: in ring 0, with a
  *       host-call handler installed, it runs Java host routine {@code n} (DESIGN.md, "the gate is guest code");
@@ -85,6 +98,10 @@ public final class OpcodeTable {
      * objdump cross-checks leave these rows out.
      */
     public static final int EMULATOR = 16;
+    /** Attribute bit: an undocumented alias Intel processors execute; the nasm and objdump cross-checks leave it out. */
+    public static final int ALIAS = 32;
+    /** Attribute bit: an MMX form; with a 66, F2 or F3 prefix the encoding is an SSE form, #UD on this CPU. */
+    public static final int MMX = 64;
 
     /** Flag bits in EFLAGS order, for the f= and u= attributes. */
     public static final int CF = 0x001, PF = 0x004, AF = 0x010, ZF = 0x040, SF = 0x080, OF = 0x800;
@@ -364,14 +381,6 @@ public final class OpcodeTable {
         D5       | aad        | AAD_Ib     | Ib     | f=OSZAPC u=OAC
         D6       | salc       | SALC       |        |
         D7       | xlatb      | XLAT       |        |
-        D8 /r    | fpu        | ESC_D8     | M      |
-        D9 /r    | fpu        | ESC_D9     | M      |
-        DA /r    | fpu        | ESC_DA     | M      |
-        DB /r    | fpu        | ESC_DB     | M      |
-        DC /r    | fpu        | ESC_DC     | M      |
-        DD /r    | fpu        | ESC_DD     | M      |
-        DE /r    | fpu        | ESC_DE     | M      |
-        DF /r    | fpu        | ESC_DF     | M      |
         E0       | loopne     | LOOPNE_Jb  | Jb     | B
         E1       | loope      | LOOPE_Jb   | Jb     | B
         E2       | loop       | LOOP_Jb    | Jb     | B
@@ -422,6 +431,148 @@ public final class OpcodeTable {
         FF /4    | jmp        | JMP_Ev     | Ev     | B
         FF /5    | jmp        | JMPF_Mp    | Mp     | B
         FF /6    | push       | PUSH_Ev    | Ev     |
+        # ---- x87 escapes D8..DF (SDM Vol.2D A.5): memory forms by ModRM.reg, register forms by the ModRM byte ----
+        D8 /0    | fadd       | FADD_Md       | Md     |
+        D8 /1    | fmul       | FMUL_Md       | Md     |
+        D8 /2    | fcom       | FCOM_Md       | Md     |
+        D8 /3    | fcomp      | FCOMP_Md      | Md     |
+        D8 /4    | fsub       | FSUB_Md       | Md     |
+        D8 /5    | fsubr      | FSUBR_Md      | Md     |
+        D8 /6    | fdiv       | FDIV_Md       | Md     |
+        D8 /7    | fdivr      | FDIVR_Md      | Md     |
+        D8 C0+r  | fadd       | FADD_STSTi    | ST,STi |
+        D8 C8+r  | fmul       | FMUL_STSTi    | ST,STi |
+        D8 D0+r  | fcom       | FCOM_STi      | STi    |
+        D8 D8+r  | fcomp      | FCOMP_STi     | STi    |
+        D8 E0+r  | fsub       | FSUB_STSTi    | ST,STi |
+        D8 E8+r  | fsubr      | FSUBR_STSTi   | ST,STi |
+        D8 F0+r  | fdiv       | FDIV_STSTi    | ST,STi |
+        D8 F8+r  | fdivr      | FDIVR_STSTi   | ST,STi |
+        D9 /0    | fld        | FLD_Md        | Md     |
+        D9 /2    | fst        | FST_Md        | Md     |
+        D9 /3    | fstp       | FSTP_Md       | Md     |
+        D9 /4    | fldenv     | FLDENV_M      | M      |
+        D9 /5    | fldcw      | FLDCW_Mw      | Mw     |
+        D9 /6    | fnstenv    | FNSTENV_M     | M      |
+        D9 /7    | fnstcw     | FNSTCW_Mw     | Mw     |
+        D9 C0+r  | fld        | FLD_STi       | STi    |
+        D9 C8+r  | fxch       | FXCH_STi      | STi    |
+        D9 D0    | fnop       | FNOP          |        |
+        D9 D8+r  | fstp1      | FSTP1_STi     | STi    | X
+        D9 E0    | fchs       | FCHS          |        |
+        D9 E1    | fabs       | FABS          |        |
+        D9 E4    | ftst       | FTST          |        |
+        D9 E5    | fxam       | FXAM          |        |
+        D9 E8    | fld1       | FLD1          |        |
+        D9 E9    | fldl2t     | FLDL2T        |        |
+        D9 EA    | fldl2e     | FLDL2E        |        |
+        D9 EB    | fldpi      | FLDPI         |        |
+        D9 EC    | fldlg2     | FLDLG2        |        |
+        D9 ED    | fldln2     | FLDLN2        |        |
+        D9 EE    | fldz       | FLDZ          |        |
+        D9 F0    | f2xm1      | F2XM1         |        |
+        D9 F1    | fyl2x      | FYL2X         |        |
+        D9 F2    | fptan      | FPTAN         |        |
+        D9 F3    | fpatan     | FPATAN        |        |
+        D9 F4    | fxtract    | FXTRACT       |        |
+        D9 F5    | fprem1     | FPREM1        |        |
+        D9 F6    | fdecstp    | FDECSTP       |        |
+        D9 F7    | fincstp    | FINCSTP       |        |
+        D9 F8    | fprem      | FPREM         |        |
+        D9 F9    | fyl2xp1    | FYL2XP1       |        |
+        D9 FA    | fsqrt      | FSQRT         |        |
+        D9 FB    | fsincos    | FSINCOS       |        |
+        D9 FC    | frndint    | FRNDINT       |        |
+        D9 FD    | fscale     | FSCALE        |        |
+        D9 FE    | fsin       | FSIN          |        |
+        D9 FF    | fcos       | FCOS          |        |
+        DA /0    | fiadd      | FIADD_Md      | Md     |
+        DA /1    | fimul      | FIMUL_Md      | Md     |
+        DA /2    | ficom      | FICOM_Md      | Md     |
+        DA /3    | ficomp     | FICOMP_Md     | Md     |
+        DA /4    | fisub      | FISUB_Md      | Md     |
+        DA /5    | fisubr     | FISUBR_Md     | Md     |
+        DA /6    | fidiv      | FIDIV_Md      | Md     |
+        DA /7    | fidivr     | FIDIVR_Md     | Md     |
+        DA C0+r  | fcmovb     | FCMOVB_STSTi  | ST,STi |
+        DA C8+r  | fcmove     | FCMOVE_STSTi  | ST,STi |
+        DA D0+r  | fcmovbe    | FCMOVBE_STSTi | ST,STi |
+        DA D8+r  | fcmovu     | FCMOVU_STSTi  | ST,STi |
+        DA E9    | fucompp    | FUCOMPP       |        |
+        DB /0    | fild       | FILD_Md       | Md     |
+        DB /2    | fist       | FIST_Md       | Md     |
+        DB /3    | fistp      | FISTP_Md      | Md     |
+        DB /5    | fld        | FLD_Mt        | Mt     |
+        DB /7    | fstp       | FSTP_Mt       | Mt     |
+        DB C0+r  | fcmovnb    | FCMOVNB_STSTi | ST,STi |
+        DB C8+r  | fcmovne    | FCMOVNE_STSTi | ST,STi |
+        DB D0+r  | fcmovnbe   | FCMOVNBE_STSTi | ST,STi |
+        DB D8+r  | fcmovnu    | FCMOVNU_STSTi | ST,STi |
+        DB E0    | fneni      | FNENI         |        |
+        DB E1    | fndisi     | FNDISI        |        |
+        DB E2    | fnclex     | FNCLEX        |        |
+        DB E3    | fninit     | FNINIT        |        |
+        DB E4    | fnsetpm    | FNSETPM       |        |
+        DB E8+r  | fucomi     | FUCOMI_STSTi  | ST,STi | f=OSZAPC
+        DB F0+r  | fcomi      | FCOMI_STSTi   | ST,STi | f=OSZAPC
+        DC /0    | fadd       | FADD_Mq       | Mq     |
+        DC /1    | fmul       | FMUL_Mq       | Mq     |
+        DC /2    | fcom       | FCOM_Mq       | Mq     |
+        DC /3    | fcomp      | FCOMP_Mq      | Mq     |
+        DC /4    | fsub       | FSUB_Mq       | Mq     |
+        DC /5    | fsubr      | FSUBR_Mq      | Mq     |
+        DC /6    | fdiv       | FDIV_Mq       | Mq     |
+        DC /7    | fdivr      | FDIVR_Mq      | Mq     |
+        DC C0+r  | fadd       | FADD_STiST    | STi,ST |
+        DC C8+r  | fmul       | FMUL_STiST    | STi,ST |
+        DC D0+r  | fcom2      | FCOM2_STi     | STi    | X
+        DC D8+r  | fcomp3     | FCOMP3_STi    | STi    | X
+        DC E0+r  | fsubr      | FSUBR_STiST   | STi,ST |
+        DC E8+r  | fsub       | FSUB_STiST    | STi,ST |
+        DC F0+r  | fdivr      | FDIVR_STiST   | STi,ST |
+        DC F8+r  | fdiv       | FDIV_STiST    | STi,ST |
+        DD /0    | fld        | FLD_Mq        | Mq     |
+        DD /2    | fst        | FST_Mq        | Mq     |
+        DD /3    | fstp       | FSTP_Mq       | Mq     |
+        DD /4    | frstor     | FRSTOR_M      | M      |
+        DD /6    | fnsave     | FNSAVE_M      | M      |
+        DD /7    | fnstsw     | FNSTSW_Mw     | Mw     |
+        DD C0+r  | ffree      | FFREE_STi     | STi    |
+        DD C8+r  | fxch4      | FXCH4_STi     | STi    | X
+        DD D0+r  | fst        | FST_STi       | STi    |
+        DD D8+r  | fstp       | FSTP_STi      | STi    |
+        DD E0+r  | fucom      | FUCOM_STi     | STi    |
+        DD E8+r  | fucomp     | FUCOMP_STi    | STi    |
+        DE /0    | fiadd      | FIADD_Mw      | Mw     |
+        DE /1    | fimul      | FIMUL_Mw      | Mw     |
+        DE /2    | ficom      | FICOM_Mw      | Mw     |
+        DE /3    | ficomp     | FICOMP_Mw     | Mw     |
+        DE /4    | fisub      | FISUB_Mw      | Mw     |
+        DE /5    | fisubr     | FISUBR_Mw     | Mw     |
+        DE /6    | fidiv      | FIDIV_Mw      | Mw     |
+        DE /7    | fidivr     | FIDIVR_Mw     | Mw     |
+        DE C0+r  | faddp      | FADDP_STiST   | STi,ST |
+        DE C8+r  | fmulp      | FMULP_STiST   | STi,ST |
+        DE D0+r  | fcomp5     | FCOMP5_STi    | STi    | X
+        DE D9    | fcompp     | FCOMPP        |        |
+        DE E0+r  | fsubrp     | FSUBRP_STiST  | STi,ST |
+        DE E8+r  | fsubp      | FSUBP_STiST   | STi,ST |
+        DE F0+r  | fdivrp     | FDIVRP_STiST  | STi,ST |
+        DE F8+r  | fdivp      | FDIVP_STiST   | STi,ST |
+        DF /0    | fild       | FILD_Mw       | Mw     |
+        DF /2    | fist       | FIST_Mw       | Mw     |
+        DF /3    | fistp      | FISTP_Mw      | Mw     |
+        DF /4    | fbld       | FBLD_Mt       | Mt     |
+        DF /5    | fild       | FILD_Mq       | Mq     |
+        DF /6    | fbstp      | FBSTP_Mt      | Mt     |
+        DF /7    | fistp      | FISTP_Mq      | Mq     |
+        DF C0+r  | ffreep     | FFREEP_STi    | STi    |
+        DF C8+r  | fxch7      | FXCH7_STi     | STi    | X
+        DF D0+r  | fstp8      | FSTP8_STi     | STi    | X
+        DF D8+r  | fstp9      | FSTP9_STi     | STi    | X
+        DF E0    | fnstsw     | FNSTSW_AX     | AX     |
+        DF E8+r  | fucomip    | FUCOMIP_STSTi | ST,STi | f=OSZAPC
+        DF F0+r  | fcomip     | FCOMIP_STSTi  | ST,STi | f=OSZAPC
         # ---- two-byte map (0F xx) ----
         0F 00 /0 | sldt       | SLDT_Ew    | Ew     |
         0F 00 /1 | str        | STR_Ew     | Ew     |
@@ -535,6 +686,64 @@ public final class OpcodeTable {
         0F C1 /r | xadd       | XADD_EvGv  | Ev,Gv  | L f=OSZAPC
         0F C7 /1 | cmpxchg8b  | CMPXCHG8B_Mq | Mq   | L f=Z
         0F C8+r  | bswap      | BSWAP_Zd   | Zd     |
+        # ---- MMX (0F map; no 66/F2/F3 prefix: those are SSE/SSE2 forms, #UD here) ----
+        0F 60 /r | punpcklbw  | PUNPCKLBW_PqQd  | Pq,Qd  | M
+        0F 61 /r | punpcklwd  | PUNPCKLWD_PqQd  | Pq,Qd  | M
+        0F 62 /r | punpckldq  | PUNPCKLDQ_PqQd  | Pq,Qd  | M
+        0F 63 /r | packsswb   | PACKSSWB_PqQq   | Pq,Qq  | M
+        0F 64 /r | pcmpgtb    | PCMPGTB_PqQq    | Pq,Qq  | M
+        0F 65 /r | pcmpgtw    | PCMPGTW_PqQq    | Pq,Qq  | M
+        0F 66 /r | pcmpgtd    | PCMPGTD_PqQq    | Pq,Qq  | M
+        0F 67 /r | packuswb   | PACKUSWB_PqQq   | Pq,Qq  | M
+        0F 68 /r | punpckhbw  | PUNPCKHBW_PqQq  | Pq,Qq  | M
+        0F 69 /r | punpckhwd  | PUNPCKHWD_PqQq  | Pq,Qq  | M
+        0F 6A /r | punpckhdq  | PUNPCKHDQ_PqQq  | Pq,Qq  | M
+        0F 6B /r | packssdw   | PACKSSDW_PqQq   | Pq,Qq  | M
+        0F 6E /r | movd       | MOVD_PqEd       | Pq,Ed  | M
+        0F 6F /r | movq       | MOVQ_PqQq       | Pq,Qq  | M
+        0F 71 /2 | psrlw      | PSRLW_NqIb      | Nq,Ib  | M
+        0F 71 /4 | psraw      | PSRAW_NqIb      | Nq,Ib  | M
+        0F 71 /6 | psllw      | PSLLW_NqIb      | Nq,Ib  | M
+        0F 72 /2 | psrld      | PSRLD_NqIb      | Nq,Ib  | M
+        0F 72 /4 | psrad      | PSRAD_NqIb      | Nq,Ib  | M
+        0F 72 /6 | pslld      | PSLLD_NqIb      | Nq,Ib  | M
+        0F 73 /2 | psrlq      | PSRLQ_NqIb      | Nq,Ib  | M
+        0F 73 /6 | psllq      | PSLLQ_NqIb      | Nq,Ib  | M
+        0F 74 /r | pcmpeqb    | PCMPEQB_PqQq    | Pq,Qq  | M
+        0F 75 /r | pcmpeqw    | PCMPEQW_PqQq    | Pq,Qq  | M
+        0F 76 /r | pcmpeqd    | PCMPEQD_PqQq    | Pq,Qq  | M
+        0F 77    | emms       | EMMS            |        | M
+        0F 7E /r | movd       | MOVD_EdPq       | Ed,Pq  | M
+        0F 7F /r | movq       | MOVQ_QqPq       | Qq,Pq  | M
+        0F D1 /r | psrlw      | PSRLW_PqQq      | Pq,Qq  | M
+        0F D2 /r | psrld      | PSRLD_PqQq      | Pq,Qq  | M
+        0F D3 /r | psrlq      | PSRLQ_PqQq      | Pq,Qq  | M
+        0F D5 /r | pmullw     | PMULLW_PqQq     | Pq,Qq  | M
+        0F D8 /r | psubusb    | PSUBUSB_PqQq    | Pq,Qq  | M
+        0F D9 /r | psubusw    | PSUBUSW_PqQq    | Pq,Qq  | M
+        0F DB /r | pand       | PAND_PqQq       | Pq,Qq  | M
+        0F DC /r | paddusb    | PADDUSB_PqQq    | Pq,Qq  | M
+        0F DD /r | paddusw    | PADDUSW_PqQq    | Pq,Qq  | M
+        0F DF /r | pandn      | PANDN_PqQq      | Pq,Qq  | M
+        0F E1 /r | psraw      | PSRAW_PqQq      | Pq,Qq  | M
+        0F E2 /r | psrad      | PSRAD_PqQq      | Pq,Qq  | M
+        0F E5 /r | pmulhw     | PMULHW_PqQq     | Pq,Qq  | M
+        0F E8 /r | psubsb     | PSUBSB_PqQq     | Pq,Qq  | M
+        0F E9 /r | psubsw     | PSUBSW_PqQq     | Pq,Qq  | M
+        0F EB /r | por        | POR_PqQq        | Pq,Qq  | M
+        0F EC /r | paddsb     | PADDSB_PqQq     | Pq,Qq  | M
+        0F ED /r | paddsw     | PADDSW_PqQq     | Pq,Qq  | M
+        0F EF /r | pxor       | PXOR_PqQq       | Pq,Qq  | M
+        0F F1 /r | psllw      | PSLLW_PqQq      | Pq,Qq  | M
+        0F F2 /r | pslld      | PSLLD_PqQq      | Pq,Qq  | M
+        0F F3 /r | psllq      | PSLLQ_PqQq      | Pq,Qq  | M
+        0F F5 /r | pmaddwd    | PMADDWD_PqQq    | Pq,Qq  | M
+        0F F8 /r | psubb      | PSUBB_PqQq      | Pq,Qq  | M
+        0F F9 /r | psubw      | PSUBW_PqQq      | Pq,Qq  | M
+        0F FA /r | psubd      | PSUBD_PqQq      | Pq,Qq  | M
+        0F FC /r | paddb      | PADDB_PqQq      | Pq,Qq  | M
+        0F FD /r | paddw      | PADDW_PqQq      | Pq,Qq  | M
+        0F FE /r | paddd      | PADDD_PqQq      | Pq,Qq  | M
         """;
 
     private static final List<Row> ROWS;
@@ -625,6 +834,8 @@ public final class OpcodeTable {
                     case "B" -> attrs |= BRANCH;
                     case "P" -> attrs |= PRIVILEGED;
                     case "H" -> attrs |= EMULATOR;
+                    case "X" -> attrs |= ALIAS;
+                    case "M" -> attrs |= MMX;
                     default -> {
                         if (a.startsWith("f=")) fw = flagLetters(a.substring(2));
                         else if (a.startsWith("u=")) fu = flagLetters(a.substring(2));

@@ -9,18 +9,25 @@ import ntgate.cpu.decode.Op;
 
 /**
  * The interpreter's dispatch: a dense {@code switch} on {@link Op} ids of one-line calls into the family
- * classes. Handlers never decode. The dispatch is split in two methods (the one-byte map and the 0F map) to
- * stay under HotSpot's 8,000-byte compile limit; a test guards their bytecode size.
+ * classes. Handlers never decode. The dispatch is split in four methods (the one-byte map, the 0F map, the x87
+ * escapes and MMX) to stay under HotSpot's 8,000-byte compile limit; a test guards their bytecode size.
  */
 public final class Exec {
     private Exec() {}
+
+    /** The first x87 row id: the escapes D8..DF follow the two-byte map in the table. */
+    static final int FIRST_X87 = Op.FADD_Md;
+    /** The first MMX row id: the MMX rows follow the x87 escapes. */
+    static final int FIRST_MMX = Op.PUNPCKLBW_PqQd;
 
     /** Executes one decoded instruction; EIP already points past it. */
     public static void execute(Cpu cpu, Insn in) {
         int op = in.exec;
         if (op >= Op.FIRST_SPECIAL) Specialised.execute(cpu, in, op);
         else if (op < Op.SLDT_Ew) oneByte(cpu, in, op);
-        else twoByte(cpu, in, op);
+        else if (op < FIRST_X87) twoByte(cpu, in, op);
+        else if (op < FIRST_MMX) x87(cpu, in, op);
+        else mmx(cpu, in, op);
     }
 
     private static void oneByte(Cpu cpu, Insn in, int op) {
@@ -165,7 +172,7 @@ public final class Exec {
             case Op.CBW: DataMov.cbw(cpu, in); return;
             case Op.CWD: DataMov.cwd(cpu, in); return;
             case Op.CALLF_Ap: FarXfer.callFar(cpu, in, in.imm2, in.opsize == 2 ? in.imm & 0xFFFF : in.imm); return;
-            case Op.WAIT: Sys.fwait(cpu); return;
+            case Op.WAIT: X87.fwait(cpu); return;
             case Op.PUSHF: DataMov.pushf(cpu, in); return;
             case Op.POPF: DataMov.popf(cpu, in); return;
             case Op.SAHF: DataMov.sahf(cpu); return;
@@ -254,14 +261,6 @@ public final class Exec {
             case Op.AAD_Ib: Arith.aad(cpu, in); return;
             case Op.SALC: Sys.salc(cpu); return;
             case Op.XLAT: DataMov.xlat(cpu, in); return;
-            case Op.ESC_D8: Sys.fpuEscape(cpu); return;
-            case Op.ESC_D9: Sys.fpuEscape(cpu); return;
-            case Op.ESC_DA: Sys.fpuEscape(cpu); return;
-            case Op.ESC_DB: Sys.fpuEscape(cpu); return;
-            case Op.ESC_DC: Sys.fpuEscape(cpu); return;
-            case Op.ESC_DD: Sys.fpuEscape(cpu); return;
-            case Op.ESC_DE: Sys.fpuEscape(cpu); return;
-            case Op.ESC_DF: Sys.fpuEscape(cpu); return;
             case Op.LOOPNE_Jb: CtrlXfer.loop(cpu, in, 2); return;
             case Op.LOOPE_Jb: CtrlXfer.loop(cpu, in, 1); return;
             case Op.LOOP_Jb: CtrlXfer.loop(cpu, in, 0); return;
@@ -430,6 +429,219 @@ public final class Exec {
             case Op.XADD_EvGv: Arith.xadd(cpu, in); return;
             case Op.CMPXCHG8B_Mq: Arith.cmpxchg8b(cpu, in); return;
             case Op.BSWAP_Zd: Bits.bswap(cpu, in); return;
+            default: throw CpuFault.ud();
+        }
+    }
+
+    /** The x87 escapes D8..DF (SDM Vol.2D A.5), in table order. */
+    private static void x87(Cpu cpu, Insn in, int op) {
+        switch (op) {
+            case Op.FADD_Md: X87.arithMem(cpu, in, 32); return;
+            case Op.FMUL_Md: X87.arithMem(cpu, in, 32); return;
+            case Op.FCOM_Md: X87.arithMem(cpu, in, 32); return;
+            case Op.FCOMP_Md: X87.arithMem(cpu, in, 32); return;
+            case Op.FSUB_Md: X87.arithMem(cpu, in, 32); return;
+            case Op.FSUBR_Md: X87.arithMem(cpu, in, 32); return;
+            case Op.FDIV_Md: X87.arithMem(cpu, in, 32); return;
+            case Op.FDIVR_Md: X87.arithMem(cpu, in, 32); return;
+            case Op.FADD_STSTi: X87.arithSt0(cpu, in); return;
+            case Op.FMUL_STSTi: X87.arithSt0(cpu, in); return;
+            case Op.FCOM_STi: X87.fcom(cpu, in, 0); return;
+            case Op.FCOMP_STi: X87.fcom(cpu, in, 1); return;
+            case Op.FSUB_STSTi: X87.arithSt0(cpu, in); return;
+            case Op.FSUBR_STSTi: X87.arithSt0(cpu, in); return;
+            case Op.FDIV_STSTi: X87.arithSt0(cpu, in); return;
+            case Op.FDIVR_STSTi: X87.arithSt0(cpu, in); return;
+            case Op.FLD_Md: X87.fldReal(cpu, in, 32); return;
+            case Op.FST_Md: X87.fstReal(cpu, in, 32, false); return;
+            case Op.FSTP_Md: X87.fstReal(cpu, in, 32, true); return;
+            case Op.FLDENV_M: X87.fldenv(cpu, in); return;
+            case Op.FLDCW_Mw: X87.fldcw(cpu, in); return;
+            case Op.FNSTENV_M: X87.fnstenv(cpu, in); return;
+            case Op.FNSTCW_Mw: X87.fnstcw(cpu, in); return;
+            case Op.FLD_STi: X87.fldSt(cpu, in); return;
+            case Op.FXCH_STi: X87.fxch(cpu, in); return;
+            case Op.FNOP: X87.fnop(cpu, in); return;
+            case Op.FSTP1_STi: X87.fstSt(cpu, in, true); return;
+            case Op.FCHS: X87.signOp(cpu, in, 0); return;
+            case Op.FABS: X87.signOp(cpu, in, 1); return;
+            case Op.FTST: X87.ftst(cpu, in); return;
+            case Op.FXAM: X87.fxam(cpu, in); return;
+            case Op.FLD1: X87.fldConst(cpu, in, 0); return;
+            case Op.FLDL2T: X87.fldConst(cpu, in, 1); return;
+            case Op.FLDL2E: X87.fldConst(cpu, in, 2); return;
+            case Op.FLDPI: X87.fldConst(cpu, in, 3); return;
+            case Op.FLDLG2: X87.fldConst(cpu, in, 4); return;
+            case Op.FLDLN2: X87.fldConst(cpu, in, 5); return;
+            case Op.FLDZ: X87.fldConst(cpu, in, 6); return;
+            case Op.F2XM1: X87.f2xm1(cpu, in); return;
+            case Op.FYL2X: X87.fyl2x(cpu, in, false); return;
+            case Op.FPTAN: X87.trig(cpu, in, 3); return;
+            case Op.FPATAN: X87.fpatan(cpu, in); return;
+            case Op.FXTRACT: X87.fxtract(cpu, in); return;
+            case Op.FPREM1: X87.fprem(cpu, in, true); return;
+            case Op.FDECSTP: X87.stackPointer(cpu, in, -1); return;
+            case Op.FINCSTP: X87.stackPointer(cpu, in, 1); return;
+            case Op.FPREM: X87.fprem(cpu, in, false); return;
+            case Op.FYL2XP1: X87.fyl2x(cpu, in, true); return;
+            case Op.FSQRT: X87.unary(cpu, in, 0); return;
+            case Op.FSINCOS: X87.trig(cpu, in, 2); return;
+            case Op.FRNDINT: X87.unary(cpu, in, 1); return;
+            case Op.FSCALE: X87.fscale(cpu, in); return;
+            case Op.FSIN: X87.trig(cpu, in, 0); return;
+            case Op.FCOS: X87.trig(cpu, in, 1); return;
+            case Op.FIADD_Md: X87.arithMem(cpu, in, -32); return;
+            case Op.FIMUL_Md: X87.arithMem(cpu, in, -32); return;
+            case Op.FICOM_Md: X87.ficom(cpu, in, 32, false); return;
+            case Op.FICOMP_Md: X87.ficom(cpu, in, 32, true); return;
+            case Op.FISUB_Md: X87.arithMem(cpu, in, -32); return;
+            case Op.FISUBR_Md: X87.arithMem(cpu, in, -32); return;
+            case Op.FIDIV_Md: X87.arithMem(cpu, in, -32); return;
+            case Op.FIDIVR_Md: X87.arithMem(cpu, in, -32); return;
+            case Op.FCMOVB_STSTi: X87.fcmov(cpu, in, 2); return;
+            case Op.FCMOVE_STSTi: X87.fcmov(cpu, in, 4); return;
+            case Op.FCMOVBE_STSTi: X87.fcmov(cpu, in, 6); return;
+            case Op.FCMOVU_STSTi: X87.fcmov(cpu, in, 10); return;
+            case Op.FUCOMPP: X87.fcompp(cpu, in, false); return;
+            case Op.FILD_Md: X87.fild(cpu, in, 32); return;
+            case Op.FIST_Md: X87.fist(cpu, in, 32, false); return;
+            case Op.FISTP_Md: X87.fist(cpu, in, 32, true); return;
+            case Op.FLD_Mt: X87.fldExt(cpu, in); return;
+            case Op.FSTP_Mt: X87.fstpExt(cpu, in); return;
+            case Op.FCMOVNB_STSTi: X87.fcmov(cpu, in, 3); return;
+            case Op.FCMOVNE_STSTi: X87.fcmov(cpu, in, 5); return;
+            case Op.FCMOVNBE_STSTi: X87.fcmov(cpu, in, 7); return;
+            case Op.FCMOVNU_STSTi: X87.fcmov(cpu, in, 11); return;
+            case Op.FNENI: X87.fnop(cpu, in); return;
+            case Op.FNDISI: X87.fnop(cpu, in); return;
+            case Op.FNCLEX: X87.fnclex(cpu); return;
+            case Op.FNINIT: X87.fninit(cpu); return;
+            case Op.FNSETPM: X87.fnop(cpu, in); return;
+            case Op.FUCOMI_STSTi: X87.fcomi(cpu, in, false, false); return;
+            case Op.FCOMI_STSTi: X87.fcomi(cpu, in, true, false); return;
+            case Op.FADD_Mq: X87.arithMem(cpu, in, 64); return;
+            case Op.FMUL_Mq: X87.arithMem(cpu, in, 64); return;
+            case Op.FCOM_Mq: X87.arithMem(cpu, in, 64); return;
+            case Op.FCOMP_Mq: X87.arithMem(cpu, in, 64); return;
+            case Op.FSUB_Mq: X87.arithMem(cpu, in, 64); return;
+            case Op.FSUBR_Mq: X87.arithMem(cpu, in, 64); return;
+            case Op.FDIV_Mq: X87.arithMem(cpu, in, 64); return;
+            case Op.FDIVR_Mq: X87.arithMem(cpu, in, 64); return;
+            case Op.FADD_STiST: X87.arithSti(cpu, in, false); return;
+            case Op.FMUL_STiST: X87.arithSti(cpu, in, false); return;
+            case Op.FCOM2_STi: X87.fcom(cpu, in, 0); return;
+            case Op.FCOMP3_STi: X87.fcom(cpu, in, 1); return;
+            case Op.FSUBR_STiST: X87.arithSti(cpu, in, false); return;
+            case Op.FSUB_STiST: X87.arithSti(cpu, in, false); return;
+            case Op.FDIVR_STiST: X87.arithSti(cpu, in, false); return;
+            case Op.FDIV_STiST: X87.arithSti(cpu, in, false); return;
+            case Op.FLD_Mq: X87.fldReal(cpu, in, 64); return;
+            case Op.FST_Mq: X87.fstReal(cpu, in, 64, false); return;
+            case Op.FSTP_Mq: X87.fstReal(cpu, in, 64, true); return;
+            case Op.FRSTOR_M: X87.frstor(cpu, in); return;
+            case Op.FNSAVE_M: X87.fnsave(cpu, in); return;
+            case Op.FNSTSW_Mw: X87.fnstswMem(cpu, in); return;
+            case Op.FFREE_STi: X87.ffree(cpu, in, false); return;
+            case Op.FXCH4_STi: X87.fxch(cpu, in); return;
+            case Op.FST_STi: X87.fstSt(cpu, in, false); return;
+            case Op.FSTP_STi: X87.fstSt(cpu, in, true); return;
+            case Op.FUCOM_STi: X87.fucom(cpu, in, 0); return;
+            case Op.FUCOMP_STi: X87.fucom(cpu, in, 1); return;
+            case Op.FIADD_Mw: X87.arithMem(cpu, in, -16); return;
+            case Op.FIMUL_Mw: X87.arithMem(cpu, in, -16); return;
+            case Op.FICOM_Mw: X87.ficom(cpu, in, 16, false); return;
+            case Op.FICOMP_Mw: X87.ficom(cpu, in, 16, true); return;
+            case Op.FISUB_Mw: X87.arithMem(cpu, in, -16); return;
+            case Op.FISUBR_Mw: X87.arithMem(cpu, in, -16); return;
+            case Op.FIDIV_Mw: X87.arithMem(cpu, in, -16); return;
+            case Op.FIDIVR_Mw: X87.arithMem(cpu, in, -16); return;
+            case Op.FADDP_STiST: X87.arithSti(cpu, in, true); return;
+            case Op.FMULP_STiST: X87.arithSti(cpu, in, true); return;
+            case Op.FCOMP5_STi: X87.fcom(cpu, in, 1); return;
+            case Op.FCOMPP: X87.fcompp(cpu, in, true); return;
+            case Op.FSUBRP_STiST: X87.arithSti(cpu, in, true); return;
+            case Op.FSUBP_STiST: X87.arithSti(cpu, in, true); return;
+            case Op.FDIVRP_STiST: X87.arithSti(cpu, in, true); return;
+            case Op.FDIVP_STiST: X87.arithSti(cpu, in, true); return;
+            case Op.FILD_Mw: X87.fild(cpu, in, 16); return;
+            case Op.FIST_Mw: X87.fist(cpu, in, 16, false); return;
+            case Op.FISTP_Mw: X87.fist(cpu, in, 16, true); return;
+            case Op.FBLD_Mt: X87.fbld(cpu, in); return;
+            case Op.FILD_Mq: X87.fild(cpu, in, 64); return;
+            case Op.FBSTP_Mt: X87.fbstp(cpu, in); return;
+            case Op.FISTP_Mq: X87.fist(cpu, in, 64, true); return;
+            case Op.FFREEP_STi: X87.ffree(cpu, in, true); return;
+            case Op.FXCH7_STi: X87.fxch(cpu, in); return;
+            case Op.FSTP8_STi: X87.fstSt(cpu, in, true); return;
+            case Op.FSTP9_STi: X87.fstSt(cpu, in, true); return;
+            case Op.FNSTSW_AX: X87.fnstswAx(cpu); return;
+            case Op.FUCOMIP_STSTi: X87.fcomi(cpu, in, false, true); return;
+            case Op.FCOMIP_STSTi: X87.fcomi(cpu, in, true, true); return;
+
+            default: throw CpuFault.ud();
+        }
+    }
+
+    /** The MMX rows of the 0F map. */
+    private static void mmx(Cpu cpu, Insn in, int op) {
+        switch (op) {
+            case Op.PUNPCKLBW_PqQd: Mmx.binary(cpu, in, Mmx.PUNPCKLBW); return;
+            case Op.PUNPCKLWD_PqQd: Mmx.binary(cpu, in, Mmx.PUNPCKLWD); return;
+            case Op.PUNPCKLDQ_PqQd: Mmx.binary(cpu, in, Mmx.PUNPCKLDQ); return;
+            case Op.PACKSSWB_PqQq: Mmx.binary(cpu, in, Mmx.PACKSSWB); return;
+            case Op.PCMPGTB_PqQq: Mmx.binary(cpu, in, Mmx.PCMPGTB); return;
+            case Op.PCMPGTW_PqQq: Mmx.binary(cpu, in, Mmx.PCMPGTW); return;
+            case Op.PCMPGTD_PqQq: Mmx.binary(cpu, in, Mmx.PCMPGTD); return;
+            case Op.PACKUSWB_PqQq: Mmx.binary(cpu, in, Mmx.PACKUSWB); return;
+            case Op.PUNPCKHBW_PqQq: Mmx.binary(cpu, in, Mmx.PUNPCKHBW); return;
+            case Op.PUNPCKHWD_PqQq: Mmx.binary(cpu, in, Mmx.PUNPCKHWD); return;
+            case Op.PUNPCKHDQ_PqQq: Mmx.binary(cpu, in, Mmx.PUNPCKHDQ); return;
+            case Op.PACKSSDW_PqQq: Mmx.binary(cpu, in, Mmx.PACKSSDW); return;
+            case Op.MOVD_PqEd: Mmx.movdToMm(cpu, in); return;
+            case Op.MOVQ_PqQq: Mmx.movqToMm(cpu, in); return;
+            case Op.PSRLW_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSRLW); return;
+            case Op.PSRAW_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSRAW); return;
+            case Op.PSLLW_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSLLW); return;
+            case Op.PSRLD_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSRLD); return;
+            case Op.PSRAD_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSRAD); return;
+            case Op.PSLLD_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSLLD); return;
+            case Op.PSRLQ_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSRLQ); return;
+            case Op.PSLLQ_NqIb: Mmx.shiftImm(cpu, in, Mmx.PSLLQ); return;
+            case Op.PCMPEQB_PqQq: Mmx.binary(cpu, in, Mmx.PCMPEQB); return;
+            case Op.PCMPEQW_PqQq: Mmx.binary(cpu, in, Mmx.PCMPEQW); return;
+            case Op.PCMPEQD_PqQq: Mmx.binary(cpu, in, Mmx.PCMPEQD); return;
+            case Op.EMMS: Mmx.emms(cpu); return;
+            case Op.MOVD_EdPq: Mmx.movdFromMm(cpu, in); return;
+            case Op.MOVQ_QqPq: Mmx.movqFromMm(cpu, in); return;
+            case Op.PSRLW_PqQq: Mmx.binary(cpu, in, Mmx.PSRLW); return;
+            case Op.PSRLD_PqQq: Mmx.binary(cpu, in, Mmx.PSRLD); return;
+            case Op.PSRLQ_PqQq: Mmx.binary(cpu, in, Mmx.PSRLQ); return;
+            case Op.PMULLW_PqQq: Mmx.binary(cpu, in, Mmx.PMULLW); return;
+            case Op.PSUBUSB_PqQq: Mmx.binary(cpu, in, Mmx.PSUBUSB); return;
+            case Op.PSUBUSW_PqQq: Mmx.binary(cpu, in, Mmx.PSUBUSW); return;
+            case Op.PAND_PqQq: Mmx.binary(cpu, in, Mmx.PAND); return;
+            case Op.PADDUSB_PqQq: Mmx.binary(cpu, in, Mmx.PADDUSB); return;
+            case Op.PADDUSW_PqQq: Mmx.binary(cpu, in, Mmx.PADDUSW); return;
+            case Op.PANDN_PqQq: Mmx.binary(cpu, in, Mmx.PANDN); return;
+            case Op.PSRAW_PqQq: Mmx.binary(cpu, in, Mmx.PSRAW); return;
+            case Op.PSRAD_PqQq: Mmx.binary(cpu, in, Mmx.PSRAD); return;
+            case Op.PMULHW_PqQq: Mmx.binary(cpu, in, Mmx.PMULHW); return;
+            case Op.PSUBSB_PqQq: Mmx.binary(cpu, in, Mmx.PSUBSB); return;
+            case Op.PSUBSW_PqQq: Mmx.binary(cpu, in, Mmx.PSUBSW); return;
+            case Op.POR_PqQq: Mmx.binary(cpu, in, Mmx.POR); return;
+            case Op.PADDSB_PqQq: Mmx.binary(cpu, in, Mmx.PADDSB); return;
+            case Op.PADDSW_PqQq: Mmx.binary(cpu, in, Mmx.PADDSW); return;
+            case Op.PXOR_PqQq: Mmx.binary(cpu, in, Mmx.PXOR); return;
+            case Op.PSLLW_PqQq: Mmx.binary(cpu, in, Mmx.PSLLW); return;
+            case Op.PSLLD_PqQq: Mmx.binary(cpu, in, Mmx.PSLLD); return;
+            case Op.PSLLQ_PqQq: Mmx.binary(cpu, in, Mmx.PSLLQ); return;
+            case Op.PMADDWD_PqQq: Mmx.binary(cpu, in, Mmx.PMADDWD); return;
+            case Op.PSUBB_PqQq: Mmx.binary(cpu, in, Mmx.PSUBB); return;
+            case Op.PSUBW_PqQq: Mmx.binary(cpu, in, Mmx.PSUBW); return;
+            case Op.PSUBD_PqQq: Mmx.binary(cpu, in, Mmx.PSUBD); return;
+            case Op.PADDB_PqQq: Mmx.binary(cpu, in, Mmx.PADDB); return;
+            case Op.PADDW_PqQq: Mmx.binary(cpu, in, Mmx.PADDW); return;
+            case Op.PADDD_PqQq: Mmx.binary(cpu, in, Mmx.PADDD); return;
             default: throw CpuFault.ud();
         }
     }

@@ -47,8 +47,8 @@ public final class Sys {
     }
 
     /**
-     * CPUID: a Pentium Pro-class processor ("GenuineIntel", family 6 model 1 stepping 9) with FPU absent
-     * from the feature flags; EDX reports TSC, MSR, PAE, CX8, SEP, CMOV, PSE, PGE, DE, VME and NX is not
+     * CPUID: a Pentium Pro-class processor ("GenuineIntel", family 6 model 1 stepping 9); EDX reports FPU, TSC,
+     * MSR, PAE, CX8, SEP, CMOV, MMX, PSE, PGE, DE, VME (and nothing ntgate does not implement: no FXSR, SSE, SSE2); NX is not
      * offered (no extended leaves beyond 0x80000000).
      */
     static void cpuid(Cpu cpu) {
@@ -65,9 +65,9 @@ public final class Sys {
                 g[0] = 0x00000619;   // family 6, model 1, stepping 9 (model/stepping word >= 0x0303: SEP is real)
                 g[3] = 0;
                 g[1] = 0;
-                g[2] = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8)
-                        | (1 << 11) | (1 << 13) | (1 << 15);
-                // VME DE PSE TSC MSR PAE CX8 SEP PGE CMOV
+                g[2] = 1 | (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8)
+                        | (1 << 11) | (1 << 13) | (1 << 15) | (1 << 23);
+                // FPU VME DE PSE TSC MSR PAE CX8 SEP PGE CMOV MMX
             }
             case 0x80000000 -> {
                 g[0] = 0x80000000;
@@ -354,19 +354,6 @@ public final class Sys {
 
     static void wbinvd(Cpu cpu) {
         requireCpl0(cpu);
-    }
-
-    /** WAIT: #NM when CR0.MP and CR0.TS are both set; otherwise nothing (no FPU exceptions pending). */
-    static void fwait(Cpu cpu) {
-        int cr0 = cpu.st.cr0;
-        if ((cr0 & CR0_MP) != 0 && (cr0 & CR0_TS) != 0) throw new CpuFault(CpuFault.NM, CpuFault.NO_ERROR_CODE);
-    }
-
-    /** x87 escape: #NM when CR0.EM or CR0.TS is set; #UD otherwise, since ntgate has no FPU. */
-    static void fpuEscape(Cpu cpu) {
-        int cr0 = cpu.st.cr0;
-        if ((cr0 & (CR0_EM | CR0_TS)) != 0) throw new CpuFault(CpuFault.NM, CpuFault.NO_ERROR_CODE);
-        throw CpuFault.ud();
     }
 
     /** SALC (D6): AL = CF ? 0xFF : 0, as Intel processors execute it outside 64-bit mode. */

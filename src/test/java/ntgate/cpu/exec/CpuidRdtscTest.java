@@ -19,14 +19,16 @@ class CpuidRdtscTest {
         assertTrue(r.reg("eax") >= 1, "highest basic leaf");
         ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(r.reg("ebx")).putInt(r.reg("edx")).putInt(r.reg("ecx"));
         assertEquals("GenuineIntel", new String(b.array(), StandardCharsets.US_ASCII));
-        // Leaf 1: the features ntgate implements are announced, the x87 FPU (bit 0) is not: x87 raises #NM.
+        // Leaf 1: the features ntgate implements are announced, the x87 FPU (bit 0) among them.
         Run f = Run.code("0f a2").reg("eax", 1).go();
         int edx = f.reg("edx");
-        assertEquals(0, edx & 1, "FPU");
+        assertEquals(1, edx & 1, "FPU");
         assertEquals(1 << 4, edx & 1 << 4, "TSC");
         assertEquals(1 << 8, edx & 1 << 8, "CX8 (CMPXCHG8B)");
         assertEquals(1 << 11, edx & 1 << 11, "SEP (SYSENTER)");
         assertEquals(1 << 15, edx & 1 << 15, "CMOV");
+        assertEquals(1 << 23, edx & 1 << 23, "MMX");
+        assertEquals(0, edx & (1 << 24 | 1 << 25 | 1 << 26), "no FXSR, SSE, SSE2");
         assertEquals(6, (f.reg("eax") >>> 8) & 0xF, "family 6");
     }
 

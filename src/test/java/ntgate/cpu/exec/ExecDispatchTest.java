@@ -151,13 +151,15 @@ class ExecDispatchTest {
     @Test
     void everyOpHasACaseInTheDispatch() throws IOException {
         Map<String, Method> m = execMethods();
-        Method one = m.get("oneByte"), two = m.get("twoByte");
+        Method one = m.get("oneByte"), two = m.get("twoByte"), x87 = m.get("x87"), mmx = m.get("mmx");
+        assertNotNull(x87, "Exec.x87");
+        assertNotNull(mmx, "Exec.mmx");
         assertNotNull(one, "Exec.oneByte");
         assertNotNull(two, "Exec.twoByte");
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, Integer> e : tableOps().entrySet()) {
             int id = e.getValue();
-            Method sw = id < Op.SLDT_Ew ? one : two;
+            Method sw = id < Op.SLDT_Ew ? one : id < Exec.FIRST_X87 ? two : id < Exec.FIRST_MMX ? x87 : mmx;
             int k = id - sw.low();
             if (k < 0 || k >= sw.targets().length || sw.targets()[k] == sw.defaultTarget()) missing.add(e.getKey());
         }
@@ -167,7 +169,7 @@ class ExecDispatchTest {
     @Test
     void dispatchMethodsStayCompilable() throws IOException {
         Map<String, Method> m = execMethods();
-        for (String name : new String[] {"oneByte", "twoByte"}) {
+        for (String name : new String[] {"oneByte", "twoByte", "x87", "mmx"}) {
             int len = m.get(name).codeLength();
             assertTrue(len < HUGE_METHOD_LIMIT, "Exec." + name + " is " + len + " bytes of bytecode; HotSpot does not compile methods over "
                     + HUGE_METHOD_LIMIT);

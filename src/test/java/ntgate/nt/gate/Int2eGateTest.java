@@ -113,7 +113,7 @@ class Int2eGateTest {
                 start:
                     push 0x10                 ; NtClose(STD_OUTPUT... a console handle): 1 argument
                     call myclose
-                    mov [st1], eax
+                    mov [status1], eax
                     mov [r_ecx], ecx
                     mov [r_edx], edx
                     mov [r_esp], esp
@@ -126,7 +126,7 @@ class Int2eGateTest {
                 back:
                     ret 4
                 section .data
-                st1: dd 1
+                status1: dd 1
                 r_ecx: dd 0
                 r_edx: dd 0
                 r_esp: dd 0
@@ -136,7 +136,7 @@ class Int2eGateTest {
         p.at(h.symbol("back") - 2, cpu -> espAtInt[0] = cpu.gpr[4]);
         assertEquals(NtSystem.End.EXITED, p.runAll());
         assertEquals(0, h.exitStatus());
-        assertEquals(STATUS_SUCCESS, h.u32(h.symbol("st1")));
+        assertEquals(STATUS_SUCCESS, h.u32(h.symbol("status1")));
         List<Step> exits = p.steps.stream().filter(s -> s.kind() == Kind.SYSEXIT || s.kind() == Kind.IRETD).toList();
         assertEquals(List.of(Kind.IRETD, Kind.SYSEXIT), exits.stream().map(Step::kind).toList(),
                 "thread start by IRETD, then the int 2Eh call leaves by SYSEXIT");
