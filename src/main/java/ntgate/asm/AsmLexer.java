@@ -148,7 +148,7 @@ final class AsmLexer {
                 i += 2;
                 continue;
             }
-            if ("+-*/%&|^~!()[],:${}".indexOf(c) >= 0) {
+            if ("+-*/%&|^~!()[],:${}=".indexOf(c) >= 0) {    // '=' appears only in section attributes (align=, start=)
                 out.add(new Token(Kind.PUNCT, String.valueOf(c), 0, col));
                 i++;
                 continue;

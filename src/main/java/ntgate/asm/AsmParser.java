@@ -24,6 +24,8 @@ final class AsmParser {
         final String name;
         int align;
         boolean nobits;
+        /** NASM bin's {@code start=}: the section's address relative to the origin, or -1 to follow the previous one. */
+        long start = -1;
 
         SectionInfo(String name) {
             this.name = name;
@@ -317,6 +319,12 @@ final class AsmParser {
                             throw new AsmFail(n.col(), "expected a power of two after 'align='");
                         }
                         info.align = (int) Math.max(info.align, Math.min(n.value(), 1 << 30));
+                    } else if (a.isIdent("start") && t.accept("=")) {
+                        AsmLexer.Token n = t.next();
+                        if (n.kind() != AsmLexer.Kind.NUMBER || n.value() < 0 || n.value() > 0xFFFFFFFFL) {
+                            throw new AsmFail(n.col(), "expected an offset from the origin after 'start='");
+                        }
+                        info.start = n.value();
                     } else if (a.isIdent("nobits")) {
                         info.nobits = true;
                     } else if (a.isIdent("progbits")) {

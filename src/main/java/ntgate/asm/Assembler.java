@@ -232,6 +232,7 @@ public final class Assembler {
         List<AsmError> all = new ArrayList<>(parseErrors);
         all.addAll(errs);
         if (!converged) all.add(new AsmError(file, 1, 1, "code layout did not settle after " + MAX_PASSES + " passes"));
+        if (layoutError != null) all.add(new AsmError(file, 1, 1, layoutError));
         for (var e : parser.externs.entrySet()) {
             if (syms.containsKey(e.getKey())) {
                 all.add(new AsmError(file, e.getValue()[0], e.getValue()[1], "'" + e.getKey() + "' is declared extern but defined here"));
@@ -269,15 +270,24 @@ public final class Assembler {
         return names;
     }
 
-    /** Addresses of the sections after this pass: one after another, each aligned. */
+    /** Set by {@link #layout()} when a {@code start=} cannot be honoured. */
+    private String layoutError;
+
+    /** Addresses of the sections after this pass: one after another, each aligned, or where {@code start=} says. */
     private Map<String, Long> layout() {
         Map<String, Long> addrs = new HashMap<>();
+        layoutError = null;
         long at = base;
         boolean first = true;
         for (String name : order()) {
             SecBuf s = secs.get(name);
             long align = Math.max(Math.max(opts.sectionAlign(), s.info.align), s.align);
             if (!first) at = (at + align - 1) / align * align;
+            if (s.info.start >= 0) {
+                // start= places the section (NASM bin); one that would overlap the sections before it follows them.
+                if (base + s.info.start >= at || first) at = base + s.info.start;
+                else layoutError = "section " + name + " (start=0x" + Long.toHexString(s.info.start) + ") overlaps the section before it";
+            }
             first = false;
             addrs.put(name, at);
             at += s.size;

@@ -26,6 +26,7 @@ import java.util.concurrent.Callable;
             "k/kb/kv/kn/kp, dt, ? expr, .formats, $$<file, .logopen, q.",
             "Commands come from -c (separated by ';' outside quotes, or newlines), else from the terminal (line",
             "editing, history, Enter repeats t/p/d*/u, Ctrl-C breaks in) or standard input (prompt 'kd> ').",
+            "With --gdb [HOST:]PORT the machine is served to gdb, IDA or Ghidra over the GDB remote protocol instead.",
             "Exit code: 0; 3 = the machine stopped with a bug check, a triple fault or a deadlock;",
             "2 = the program could not be loaded."})
 public final class DebugCommand implements Callable<Integer> {

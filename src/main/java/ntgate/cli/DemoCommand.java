@@ -105,32 +105,41 @@ public final class DemoCommand implements Callable<Integer> {
         st.finish();
         sys.cpu.setHooks(null);
 
-        out.println("ntgate demo: the Windows XP SP3 (x86, PAE) system-call gate, run instruction by instruction");
+        boolean zh = lang == ntgate.asm.Lang.ZH;
+        out.println(zh ? "ntgate demo：逐条指令运行的 Windows XP SP3（x86，PAE）系统调用门"
+                : "ntgate demo: the Windows XP SP3 (x86, PAE) system-call gate, run instruction by instruction");
         out.println(RULE);
-        out.println("The gate is guest code: ntdll!KiFastSystemCall -> sysenter -> nt!KiFastCallEntry -> service ->");
-        out.println("nt!KiServiceExit -> sysexit (or int 2Eh -> nt!KiSystemService -> iretd), at XP's addresses.");
+        out.println(zh ? "系统调用门是客户机代码：ntdll!KiFastSystemCall -> sysenter -> nt!KiFastCallEntry -> 服务例程 ->"
+                : "The gate is guest code: ntdll!KiFastSystemCall -> sysenter -> nt!KiFastCallEntry -> service ->");
+        out.println(zh ? "nt!KiServiceExit -> sysexit（或 int 2Eh -> nt!KiSystemService -> iretd），地址与 XP 相同。"
+                : "nt!KiServiceExit -> sysexit (or int 2Eh -> nt!KiSystemService -> iretd), at XP's addresses.");
         out.println();
 
-        section(out, "1. The program's output (src/main/resources" + RESOURCE + ")",
-                "Each line is written by NtWriteFile; the program prints the NTSTATUS of every call it makes.");
+        section(out, (zh ? "1. 程序的输出（src/main/resources" : "1. The program's output (src/main/resources") + RESOURCE + (zh ? "）" : ")"),
+                zh ? "每一行都由 NtWriteFile 写出；程序打印它所做每个调用的 NTSTATUS。"
+                   : "Each line is written by NtWriteFile; the program prints the NTSTATUS of every call it makes.");
         out.print(guestOut.toString(StandardCharsets.UTF_8));
         out.println();
 
-        section(out, "2. The system calls, as --trace syscalls shows them",
-                "One line per call when it returns; the NtWriteFile calls that printed the lines above are left out.");
+        section(out, zh ? "2. 系统调用，与 --trace syscalls 的显示相同" : "2. The system calls, as --trace syscalls shows them",
+                zh ? "每个调用返回时一行；打印上面各行的 NtWriteFile 调用略去不列。"
+                   : "One line per call when it returns; the NtWriteFile calls that printed the lines above are left out.");
         for (String line : calls.toString(StandardCharsets.UTF_8).split("\n")) {
             if (line.isEmpty() || line.startsWith("NtWriteFile(") && line.endsWith("STATUS_SUCCESS")) continue;
             out.println("  " + line);
         }
         out.println();
 
-        section(out, "3. One round trip: call 2, " + TRACED + " with nothing pending, through SYSENTER and SYSEXIT",
-                "Every instruction: address, symbol, disassembly ; the source's annotation  => registers and memory it wrote.");
+        section(out, zh ? "3. 一次往返：第 2 个调用，没有待处理事项的 " + TRACED + "，经 SYSENTER 进入、SYSEXIT 返回"
+                        : "3. One round trip: call 2, " + TRACED + " with nothing pending, through SYSENTER and SYSEXIT",
+                zh ? "每条指令：地址、符号、反汇编 ; 源代码中的注释  => 它写入的寄存器和内存。"
+                   : "Every instruction: address, symbol, disassembly ; the source's annotation  => registers and memory it wrote.");
         for (String line : gate.toString(StandardCharsets.UTF_8).split("\n")) printWrapped(out, line);
         out.println();
 
-        section(out, "4. The KTRAP_FRAME that KiFastCallEntry built for that call",
-                "Read at the service body (the hostcall in nt!" + TRACED + "), KTHREAD.TrapFrame; dt nt!_KTRAP_FRAME style.");
+        section(out, zh ? "4. KiFastCallEntry 为该调用建立的陷阱帧 (KTRAP_FRAME)" : "4. The KTRAP_FRAME that KiFastCallEntry built for that call",
+                zh ? "在服务主体处（nt!" + TRACED + " 中的 hostcall）按 KTHREAD.TrapFrame 读取；格式同 dt nt!_KTRAP_FRAME。"
+                   : "Read at the service body (the hostcall in nt!" + TRACED + "), KTHREAD.TrapFrame; dt nt!_KTRAP_FRAME style.");
         if (one.frame == null) {
             out.println("  (the service body was not reached)");
         } else {
@@ -180,7 +189,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     private static void section(PrintStream out, String title, String explanation) {
         out.println(title);
-        out.println("-".repeat(title.length()));
+        out.println("-".repeat(title.codePoints().map(c -> c >= 0x2E80 ? 2 : 1).sum()));   // CJK characters are two columns wide
         out.println(explanation);
     }
 

@@ -214,7 +214,7 @@ public final class EvalCommand implements Callable<Integer> {
                     }
                     c.kernel = md.equals("kernel");
                 }
-                case "fsave" -> c.fsave = fsaveImage(string(v, "\"fsave\" must be a string of hex digits"));
+                case "fsave" -> c.fsave = fsaveImage(string(v, "\"fsave\" must be a string of 216 hex digits"));
                 default -> throw new IllegalArgumentException("unknown key \"" + k + "\"");
             }
         }

@@ -53,6 +53,10 @@ public final class ReportCommand implements Callable<Integer> {
             description = "Load the .exe at ADDR (hex, 64 KiB aligned) instead of its preferred base.")
     Integer imageBase;
 
+    @Option(names = "--driver", paramLabel = "FILE.sys",
+            description = "Load a kernel driver before the program starts (repeatable), as 'ntgate run --driver' does.")
+    List<Path> driverFiles = new ArrayList<>();
+
     @Option(names = "--max-insns", defaultValue = "2000000000", paramLabel = "N",
             description = "Instruction budget (default ${DEFAULT-VALUE}).")
     long maxInsns;
@@ -84,6 +88,8 @@ public final class ReportCommand implements Callable<Integer> {
         }
         ProgramFile program = ProgramFile.open("report", file, imageBase);
         if (program == null) return 2;
+        java.util.List<ntgate.nt.drv.Drivers.DriverFile> drivers = ProgramFile.drivers("report", driverFiles);
+        if (drivers == null) return 2;
         StringBuilder cmd = new StringBuilder(file.toString());
         for (String a : args) cmd.append(' ').append(a.contains(" ") ? "\"" + a + "\"" : a);
         ByteArrayOutputStream kept = new ByteArrayOutputStream();
@@ -94,6 +100,7 @@ public final class ReportCommand implements Callable<Integer> {
         o.stdout = tee;
         o.stderr = tee(System.err, kept);
         o.stdin = System.in;
+        o.drivers = drivers;
         NtSystem sys = program.boot("report", o);
         if (sys == null) return 2;
         Capture.Pick pick = sv != null ? new Capture.Pick(0, sv.name()) : new Capture.Pick(callNumber == null ? 1 : callNumber, null);

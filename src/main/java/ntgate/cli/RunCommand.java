@@ -191,9 +191,10 @@ public final class RunCommand implements Callable<Integer> {
             TraceListener l = switch (traceFormat) {
                 case "jsonl" -> new JsonlTrace(traceOut, a -> sys.symbolAt(a).orElse(null));
                 case "tenet" -> new TenetTrace(traceOut);
-                default -> new TextTrace(traceOut).symbols(sys::symbolize);
+                default -> new TextTrace(traceOut).symbols(sys::symbolize).implemented(sys::implemented);
             };
             tracer = new Tracer(sys, scopes, filter, l).language(lang);
+            if (traceFormat.equals("jsonl")) tracer.decodeArguments(new ntgate.report.ArgDecoder(sys)::decode);
         }
         DrcovCoverage cov = coverage == null ? null : new DrcovCoverage(new ModuleMap(sys));
         int code;

@@ -71,8 +71,21 @@ final class ExceptionDispatch {
         if (r.code() == NtStatus.KI_EXCEPTION_ACCESS_VIOLATION) {
             r = new ExceptionRecord(NtStatus.STATUS_ACCESS_VIOLATION, r.flags(), r.nested(), r.address(), r.information());
         }
+        if (firstChance && debugServiceConsumed(r)) return;
         if (firstChance && toUserStack(k, r, trapFrame)) return;
         secondChance(k, r);
+    }
+
+    /**
+     * KiDebugRoutine with no debugger attached (KdpStub, WRK {@code kd64/kdtrap.c}): a breakpoint whose first
+     * parameter is a debug print or a symbol load/unload request (int 2Dh, KiDebugService) is handled by moving the
+     * context one byte on: the caller resumes past the byte after the int 2Dh, at the trap frame's Eip as
+     * KiDebugService left it (KiDispatchException's Eip-- and KdpStub's Eip++ cancel out), and sees no exception.
+     */
+    static boolean debugServiceConsumed(ExceptionRecord r) {
+        if (r.code() != NtStatus.STATUS_BREAKPOINT || r.information().length == 0) return false;
+        int service = r.information()[0];
+        return service == Nt.BREAKPOINT_PRINT || service == Nt.BREAKPOINT_LOAD_SYMBOLS || service == Nt.BREAKPOINT_UNLOAD_SYMBOLS;
     }
 
     /** Builds the dispatcher's frame on the user stack and points the trap frame at KiUserExceptionDispatcher. */

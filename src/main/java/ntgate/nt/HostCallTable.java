@@ -35,6 +35,11 @@ public final class HostCallTable implements Cpu.HostCalls {
         return ids.containsKey(name);
     }
 
+    /** Every registered name in id order, one per line: what the {@code HC_Name} symbols resolve to. */
+    public String names() {
+        return String.join("\n", names);
+    }
+
     public String name(int id) {
         return id >= 0 && id < names.size() ? names.get(id) : null;
     }

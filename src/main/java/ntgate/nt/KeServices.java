@@ -72,7 +72,7 @@ final class KeServices {
         Clock clock = new Clock();
         k.service(t, "NtQuerySystemTime", () -> {
             int p = k.arg(0);
-            probeForWrite(k, p, 8, 1);
+            probeForWriteSmall(k, p, 8, 4);   // WRK NtQuerySystemTime: ProbeForWriteSmallStructure(LARGE_INTEGER, ULONG)
             w64(k, p, clock.systemTime(k));
             return NtStatus.STATUS_SUCCESS;
         });
@@ -113,9 +113,50 @@ final class KeServices {
         }
     }
 
-    /** ProbeForRead for a user-mode caller (range only, as XP does). */
+    /** ProbeForRead for a user-mode caller (alignment and range only, nothing is touched, as XP does). */
     static void probeForRead(Kernel k, int address, int length, int alignment) {
         k.probe(address, length, alignment);
+    }
+
+    /**
+     * The probes of one value a service writes back: ProbeForWriteHandle, -Ulong, -Long, -Pointer, -Ulong_ptr,
+     * -IoStatus (WRK {@code ex.h}). For a user-mode caller only the start is checked against MmUserProbeAddress (a
+     * start at or above it touches MmUserProbeAddress itself, which faults), then the {@code size} bytes are read
+     * and written back, so an unmapped or read-only value faults here. No alignment check.
+     */
+    static void probeForWriteValue(Kernel k, int address, int size) throws CpuFault {
+        if (k.previousMode() != Nt.UserMode) return;
+        probeStart(address);
+        for (int i = 0; i < size; i++) k.mem.w8(Integer.toUnsignedLong(address + i), k.mem.u8(Integer.toUnsignedLong(address + i)));
+    }
+
+    /**
+     * ProbeAndReadUlong / ProbeAndReadLargeInteger / ProbeAndReadUnicodeString (WRK {@code ex.h}): for a user-mode
+     * caller a start at or above MmUserProbeAddress reads MmUserProbeAddress instead, which faults; no alignment
+     * check. The caller then captures the value.
+     */
+    static void probeAndRead(Kernel k, int address) throws CpuFault {
+        if (k.previousMode() == Nt.UserMode) probeStart(address);
+    }
+
+    /**
+     * ProbeForWriteSmallStructure (WRK {@code ex.h}): alignment first (STATUS_DATATYPE_MISALIGNMENT), then a start at
+     * or above MmUserProbeAddress faults, then the first and the last byte are read and written back.
+     */
+    static void probeForWriteSmall(Kernel k, int address, int size, int alignment) throws CpuFault {
+        if (k.previousMode() != Nt.UserMode) return;
+        if ((address & (alignment - 1)) != 0) throw new Kernel.Misaligned();
+        probeStart(address);
+        long first = Integer.toUnsignedLong(address), last = Integer.toUnsignedLong(address + size - 1);
+        k.mem.w8(first, k.mem.u8(first));
+        k.mem.w8(last, k.mem.u8(last));
+    }
+
+    /** The macros' bound: a pointer at or above MmUserProbeAddress is redirected to it, which is never mapped. */
+    private static void probeStart(int address) {
+        if (Integer.compareUnsigned(address, Nt.MM_USER_PROBE_ADDRESS) >= 0) {
+            throw new CpuFault(CpuFault.PF, 0, Nt.MM_USER_PROBE_ADDRESS);
+        }
     }
 
     static void w64(Kernel k, int address, long v) throws CpuFault {
@@ -163,7 +204,7 @@ final class KeServices {
     static int querySystemInformation(Kernel k) throws CpuFault {
         int infoClass = k.arg(0), buffer = k.arg(1), length = k.arg(2), pReturn = k.arg(3);
         probeForWrite(k, buffer, length, 4);
-        if (pReturn != 0) probeForWrite(k, pReturn, 4, 1);
+        if (pReturn != 0) probeForWriteValue(k, pReturn, 4);
         if (infoClass != SystemBasicInformation) return NtStatus.STATUS_INVALID_INFO_CLASS;
         Struct s = Layouts.SYSTEM_BASIC_INFORMATION;
         if (length != s.size()) return NtStatus.STATUS_INFO_LENGTH_MISMATCH;
@@ -193,7 +234,7 @@ final class KeServices {
      */
     static int createEvent(Kernel k) throws CpuFault {
         int pHandle = k.arg(0), attributes = k.arg(2), type = k.arg(3), initial = k.arg(4) & 0xFF;
-        probeForWrite(k, pHandle, 4, 1);
+        probeForWriteValue(k, pHandle, 4);   // ProbeForWriteHandle
         if (type != NotificationEvent && type != SynchronizationEvent) return NtStatus.STATUS_INVALID_PARAMETER;
         if (attributes != 0) {
             // ObCreateObject captures OBJECT_ATTRIBUTES: Length must be 24.
@@ -217,7 +258,7 @@ final class KeServices {
      */
     static int changeEvent(Kernel k, int pPrevious, java.util.function.Consumer<Event> change) throws CpuFault {
         int handle = k.arg(0);
-        if (pPrevious != 0) probeForWrite(k, pPrevious, 4, 1);
+        if (pPrevious != 0) probeForWriteValue(k, pPrevious, 4);   // ProbeForWriteLong
         Object o = reference(k, handle);
         if (o == null) return NtStatus.STATUS_INVALID_HANDLE;
         if (!(o instanceof Event e)) return NtStatus.STATUS_OBJECT_TYPE_MISMATCH;
@@ -322,7 +363,7 @@ final class KeServices {
         int mode = k.previousMode();
         long timeout = INFINITE;
         if (pTimeout != 0) {
-            if (mode != Nt.KernelMode) probeForRead(k, pTimeout, 8, 1);
+            probeAndRead(k, pTimeout);   // ProbeAndReadLargeInteger: no alignment check
             timeout = r64(k, pTimeout);
         }
         Object o = reference(k, handle);

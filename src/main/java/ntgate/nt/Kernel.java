@@ -143,11 +143,14 @@ public final class Kernel {
         });
     }
 
-    /** ProbeForRead/ProbeForWrite for a user-mode caller: the range must end at or below MmUserProbeAddress. */
+    /**
+     * ProbeForRead/ProbeForWrite's checks for a user-mode caller: a zero length checks nothing; the address must be
+     * aligned (STATUS_DATATYPE_MISALIGNMENT), then the range must end at or below MmUserProbeAddress. A kernel-mode
+     * caller is not probed (the services probe only when PreviousMode is UserMode).
+     */
     void probe(int address, int length, int alignment) {
-        if (length == 0) return;
+        if (length == 0 || previousMode() != Nt.UserMode) return;
         if ((address & (alignment - 1)) != 0) throw new Misaligned();
-        if (previousMode() != Nt.UserMode) return;
         long end = Integer.toUnsignedLong(address) + Integer.toUnsignedLong(length);
         if (end > Integer.toUnsignedLong(Nt.MM_USER_PROBE_ADDRESS)) {
             throw new CpuFault(CpuFault.PF, 0, Nt.MM_USER_PROBE_ADDRESS);
@@ -181,7 +184,7 @@ public final class Kernel {
         service(t, "NtReadFile", this::ntReadFile);
         service(t, "NtDisplayString", () -> {
             int us = arg(0);
-            probe(us, 8, 4);
+            KeServices.probeAndRead(this, us);   // ProbeAndReadUnicodeString: captured, no alignment check
             int len = mem.u16(us), buf = mem.u32(us + 4);
             probe(buf, len, 2);
             String s = mem.utf16(buf, len / 2);
@@ -189,6 +192,11 @@ public final class Kernel {
             return NtStatus.STATUS_SUCCESS;
         });
         service(t, "NtTestAlert", () -> testAlert(previousMode()));
+        // NtCallbackReturn(OutputBuffer, OutputLength, Status), NT-FACTS §9: with no callback active
+        // (KTHREAD.CallbackStack == NULL) it fails with STATUS_NO_CALLBACK_ACTIVE. ntgate makes no user-mode
+        // callbacks (no KeUserModeCallback), so a callback is never active.
+        service(t, "NtCallbackReturn", () -> mem.get(Layouts.KTHREAD, currentThread(), "CallbackStack") == 0
+                ? NtStatus.STATUS_NO_CALLBACK_ACTIVE : NtStatus.STATUS_NOT_IMPLEMENTED);
         service(t, "NtQueueApcThread", () -> {
             int h = arg(0);
             if (h != -2 && !(handles.get(h) instanceof ThreadRef)) return NtStatus.STATUS_INVALID_HANDLE;
@@ -229,6 +237,7 @@ public final class Kernel {
             if (store != 0 && mode == Nt.KernelMode && Integer.compareUnsigned(va, Nt.MM_SYSTEM_RANGE_START) >= 0
                     && (pte & ntgate.nt.mm.PageTables.P) != 0 && (pte & ntgate.nt.mm.PageTables.RW) == 0) {
                 bugCheck(Nt.ATTEMPTED_WRITE_TO_READONLY_MEMORY, va, (int) pte, arg(3), 0);
+                bugCheck = new BugCheck(bugCheck.code(), va, (int) pte, arg(3), 0, bugCheck.eip(), arg(3));   // the fault's frame
                 return;
             }
             c.gpr[0] = NtStatus.STATUS_ACCESS_VIOLATION;
@@ -291,13 +300,34 @@ public final class Kernel {
 
     // ---- console I/O -----------------------------------------------------------------------------------------
 
-    private int ntWriteFile() {
+    /**
+     * The probes of NtReadFile / NtWriteFile after the file handle is referenced and its access checked (WRK
+     * {@code io/iomgr/read.c, write.c}): ProbeForWriteIoStatus(IoStatusBlock), which checks only the
+     * MmUserProbeAddress bound, not alignment; the buffer (ProbeForWrite for a read, which touches its pages,
+     * ProbeForRead for a write; byte alignment); ByteOffset, if given, ProbeForRead(LARGE_INTEGER, ULONG alignment)
+     * and captured; Key, if given, ProbeAndReadUlong (no alignment check).
+     */
+    private void probeReadWrite(boolean read) throws ntgate.cpu.CpuFault {
+        int iosb = arg(4), buffer = arg(5), length = arg(6), byteOffset = arg(7), key = arg(8);
+        KeServices.probeForWriteValue(this, iosb, 8);
+        if (read) KeServices.probeForWrite(this, buffer, length, 1);
+        else probe(buffer, length, 1);
+        if (byteOffset != 0) {
+            probe(byteOffset, 8, 4);
+            KeServices.r64(this, byteOffset);
+        }
+        if (key != 0) {
+            KeServices.probeAndRead(this, key);
+            mem.u32(key);
+        }
+    }
+
+    private int ntWriteFile() throws ntgate.cpu.CpuFault {
         int h = arg(0), iosb = arg(4), buffer = arg(5), length = arg(6);
         Object o = handles.get(h);
         if (!(o instanceof Console c)) return o == null ? NtStatus.STATUS_INVALID_HANDLE : NtStatus.STATUS_OBJECT_TYPE_MISMATCH;
         if (c == Console.STDIN) return NtStatus.STATUS_ACCESS_DENIED;
-        probe(iosb, 8, 4);
-        probe(buffer, length, 1);
+        probeReadWrite(false);
         byte[] data = mem.read(buffer, length);
         console(c, data);
         mem.w32(iosb, NtStatus.STATUS_SUCCESS);
@@ -305,13 +335,12 @@ public final class Kernel {
         return NtStatus.STATUS_SUCCESS;
     }
 
-    private int ntReadFile() {
+    private int ntReadFile() throws ntgate.cpu.CpuFault {
         int h = arg(0), iosb = arg(4), buffer = arg(5), length = arg(6);
         Object o = handles.get(h);
         if (!(o instanceof Console c)) return o == null ? NtStatus.STATUS_INVALID_HANDLE : NtStatus.STATUS_OBJECT_TYPE_MISMATCH;
         if (c != Console.STDIN) return NtStatus.STATUS_ACCESS_DENIED;
-        probe(iosb, 8, 4);
-        probe(buffer, length, 1);
+        probeReadWrite(true);
         byte[] data;
         try {
             // One read, as a console read returns what one line (or one pipe write) delivered.

@@ -149,8 +149,8 @@ final class MmServices {
         }
         if (!validProtection(protect)) return NtStatus.STATUS_INVALID_PAGE_PROTECTION;
 
-        KeServices.probeForWrite(k, pBase, 4, 1);
-        KeServices.probeForWrite(k, pSize, 4, 1);
+        KeServices.probeForWriteValue(k, pBase, 4);
+        KeServices.probeForWriteValue(k, pSize, 4);
         int base = k.mem.u32(pBase), size = k.mem.u32(pSize);
         if (u(base) > u(MM_HIGHEST_VAD_ADDRESS)) return NtStatus.STATUS_INVALID_PARAMETER_2;
         if (u(MM_HIGHEST_VAD_ADDRESS) - u(base) + 1 < u(size)) return NtStatus.STATUS_INVALID_PARAMETER_4;
@@ -261,8 +261,8 @@ final class MmServices {
         int process = k.arg(0), pBase = k.arg(1), pSize = k.arg(2), type = k.arg(3);
         if ((type & ~(MEM_DECOMMIT | MEM_RELEASE)) != 0) return NtStatus.STATUS_INVALID_PARAMETER_4;
         if (type != MEM_DECOMMIT && type != MEM_RELEASE) return NtStatus.STATUS_INVALID_PARAMETER_4;
-        KeServices.probeForWrite(k, pBase, 4, 1);
-        KeServices.probeForWrite(k, pSize, 4, 1);
+        KeServices.probeForWriteValue(k, pBase, 4);
+        KeServices.probeForWriteValue(k, pSize, 4);
         int base = k.mem.u32(pBase), size = k.mem.u32(pSize);
         if (u(base) > u(Nt.MM_HIGHEST_USER_ADDRESS)) return NtStatus.STATUS_INVALID_PARAMETER_2;
         if (u(Nt.MM_HIGHEST_USER_ADDRESS) - u(base) < u(size)) return NtStatus.STATUS_INVALID_PARAMETER_3;
@@ -314,9 +314,9 @@ final class MmServices {
     static int protect(Kernel k) throws CpuFault {
         int process = k.arg(0), pBase = k.arg(1), pSize = k.arg(2), newProtect = k.arg(3), pOld = k.arg(4);
         if (!validProtection(newProtect)) return NtStatus.STATUS_INVALID_PAGE_PROTECTION;
-        KeServices.probeForWrite(k, pBase, 4, 1);
-        KeServices.probeForWrite(k, pSize, 4, 1);
-        KeServices.probeForWrite(k, pOld, 4, 1);
+        KeServices.probeForWriteValue(k, pBase, 4);
+        KeServices.probeForWriteValue(k, pSize, 4);
+        KeServices.probeForWriteValue(k, pOld, 4);
         int base = k.mem.u32(pBase), size = k.mem.u32(pSize);
         if (u(base) > u(Nt.MM_HIGHEST_USER_ADDRESS)) return NtStatus.STATUS_INVALID_PARAMETER_2;
         if (u(Nt.MM_HIGHEST_USER_ADDRESS) - u(base) < u(size)) return NtStatus.STATUS_INVALID_PARAMETER_3;
@@ -374,7 +374,7 @@ final class MmServices {
                 return NtStatus.STATUS_INVALID_INFO_CLASS;
         }
         KeServices.probeForWrite(k, buffer, length, 4);
-        if (pReturn != 0) KeServices.probeForWrite(k, pReturn, 4, 1);
+        if (pReturn != 0) KeServices.probeForWriteValue(k, pReturn, 4);
         if (u(address) > u(Nt.MM_HIGHEST_USER_ADDRESS)) return NtStatus.STATUS_INVALID_PARAMETER;
         int st = KeServices.referenceProcess(k, process);
         if (st != NtStatus.STATUS_SUCCESS) return st;

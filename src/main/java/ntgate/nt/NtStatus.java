@@ -112,6 +112,7 @@ public final class NtStatus {
     public static final int STATUS_INVALID_PARAMETER_6 = 0xC00000F4;
     public static final int STATUS_STACK_OVERFLOW = 0xC00000FD;
     public static final int STATUS_PROCESS_IS_TERMINATING = 0xC000010A;
+    public static final int STATUS_NO_EVENT_PAIR = 0xC000014E;
     public static final int STATUS_COMMITMENT_LIMIT = 0xC000012D;
     public static final int STATUS_INVALID_ADDRESS = 0xC0000141;
     public static final int STATUS_NO_CALLBACK_ACTIVE = 0xC0000258;

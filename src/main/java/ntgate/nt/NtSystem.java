@@ -11,6 +11,7 @@ import ntgate.cpu.Seg;
 import ntgate.cpu.exec.Interrupts;
 import ntgate.cpu.mem.PhysicalMemory;
 import ntgate.nt.ke.ServiceTableSource;
+import ntgate.nt.ke.Win32kSource;
 import ntgate.nt.layout.Layouts;
 import ntgate.nt.layout.Nt;
 import ntgate.nt.layout.Struct;
@@ -72,6 +73,8 @@ public final class NtSystem {
     public final HostCallTable hostCalls = new HostCallTable();
     public final AsmResult kernel;
     public final AsmResult ntdll;
+    /** win32k.sys: the win32k services' entry points and W32pServiceTable / W32pArgumentTable (Win32kSource). */
+    public final AsmResult win32k;
     /** The assembled program when booted from a .asm source, else null. */
     public final AsmResult program;
     /** The program image as mapped (from a PE file or the assembled program). */
@@ -79,6 +82,8 @@ public final class NtSystem {
     /** The user stack: TEB.NtTib.StackBase and the size below it (the whole reserve is committed). */
     public final int userStackBase, userStackSize;
     public final Options options;
+    /** Services whose body the hand-written ntoskrnl.asm defines (NtContinue, NtRaiseException). */
+    private final Set<String> guestDefined;
     /** The kernel objects, handles, APC queue and process state that host routines keep. */
     public final Kernel k;
     /** The kernel drivers (--driver) and the kernel's exports to them. */
@@ -145,18 +150,27 @@ public final class NtSystem {
         drivers.registerHostRoutines(hostCalls);
 
         // ntdll first: the kernel caches its entry points (PspLookupKernelUserEntryPoints), the program imports it.
-        this.ntdll = assembleSystem(NtdllSource.source(), "ntdll.asm", NtdllSource.BASE, Layouts.resolver());
+        this.ntdll = assembleSystem(NtdllSource.source(), "ntdll.asm", NtdllSource.BASE, Layouts.resolver(), "");
         String kernelHand = resource("/ntgate/nt/ntoskrnl.asm");
         Set<String> guestDefined = new HashSet<>();
         Matcher m = Pattern.compile("(?m)^(Nt\\w+):").matcher(kernelHand);
         while (m.find()) guestDefined.add(m.group(1));
-        String kernelSource = kernelHand + "\n" + ServiceTableSource.generate(hostCalls::has, guestDefined)
+        this.guestDefined = Set.copyOf(guestDefined);
+        String kernelSource = kernelHand + "\n" + resource("/ntgate/nt/kiint2x.asm") + "\n"
+                + ServiceTableSource.generate(hostCalls::has, guestDefined)
                 + "\n" + resource("/ntgate/nt/drv/exports.asm") + bootSource(options);
-        AsmOptions.Resolver kres = name -> {
+        AsmOptions.Resolver hres = name -> {
             OptionalLong v = hostCalls.resolve(name);
             return v.isPresent() ? v : Layouts.resolver().resolve(name);
         };
-        this.kernel = assembleSystem(kernelSource, "ntoskrnl.asm", Nt.NTOSKRNL_BASE, kres);
+        String hostNames = hostCalls.names();
+        this.win32k = assembleSystem(Win32kSource.generate(hostCalls::has), "win32k.asm", Win32kSource.BASE, hres, hostNames);
+        // The kernel's shadow table names win32k's tables, as KeAddSystemServiceTable fills them in on XP.
+        AsmOptions.Resolver kres = name -> {
+            Long w = win32k.globals().contains(name) ? win32k.symbols().get(name) : null;
+            return w != null ? OptionalLong.of(w) : hres.resolve(name);
+        };
+        this.kernel = assembleSystem(kernelSource, "ntoskrnl.asm", Nt.NTOSKRNL_BASE, kres, hostNames);
 
         Map<String, Integer> exports = new LinkedHashMap<>();
         for (String g : ntdll.globals()) {
@@ -205,6 +219,7 @@ public final class NtSystem {
         this.image = source.load(java.util.Collections.unmodifiableMap(exports), free);
         registerModule("nt", "ntkrnlpa.exe", kernel, true);
         modules.interior("nt", NT_INTERIOR_LABELS);
+        registerModule("win32k", "win32k.sys", win32k, true);
         registerModule("ntdll", "ntdll.dll", ntdll, false);
         String pname = image.name();
         int pdot = pname.lastIndexOf('.');
@@ -270,10 +285,38 @@ public final class NtSystem {
     private static String bootSource(Options o) {
         return "\nsection .text\nglobal KiSystemStartup\nKiSystemStartup:\n"
                 + (o.int2e ? "    ; --int2e: no fast system calls, so returns stay on IRETD\n"
-                           : "    call KiEnableFastSyscallReturn    ; SEP present: services return through SYSEXIT\n")
-                + (o.drivers.isEmpty() ? "" : "    call IopInitializeDrivers    ; DriverEntry of each --driver, at PASSIVE_LEVEL\n")
-                + "    jmp KiStartUserThread    ; EBP = the first trap frame\n"
+                           : "    call KiEnableFastSyscallReturn    ; SEP present: services return through SYSEXIT |zh| 有 SEP：服务经 SYSEXIT 返回\n")
+                + (o.drivers.isEmpty() ? "" : "    call IopInitializeDrivers    ; DriverEntry of each --driver, at PASSIVE_LEVEL |zh| 在 PASSIVE_LEVEL 调用每个 --driver 的 DriverEntry\n")
+                + "    jmp KiStartUserThread    ; EBP = the first trap frame |zh| EBP = 第一个陷阱帧\n"
                 + "    align 4096    ; .data starts on a page of its own: every code page is read-only\n";
+    }
+
+    /**
+     * The system images assembled so far in this JVM, by source, base and host-routine numbering: an image is a
+     * function of those (the resolvers add only the layouts' constants, the host routines' numbers and win32k's
+     * symbols, itself assembled from its source), so a second machine reuses it instead of assembling again.
+     * AsmResult is immutable. A few entries cover the variants (SYSENTER or INT 2Eh boot code).
+     */
+    private static final Map<String, AsmResult> ASSEMBLED = java.util.Collections.synchronizedMap(
+            new LinkedHashMap<>(8, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, AsmResult> e) {
+                    return size() > 8;
+                }
+            });
+
+    /** Forgets the assembled system images, so the next boot assembles them again (a timing that includes it). */
+    public static void clearImageCache() {
+        ASSEMBLED.clear();
+    }
+
+    private static AsmResult assembleSystem(String source, String file, int base, AsmOptions.Resolver r, String hostNames) {
+        String key = file + '\0' + base + '\0' + hostNames + '\0' + source;
+        AsmResult cached = ASSEMBLED.get(key);
+        if (cached != null) return cached;
+        AsmResult res = assembleSystem(source, file, base, r);
+        ASSEMBLED.put(key, res);
+        return res;
     }
 
     private static AsmResult assembleSystem(String source, String file, int base, AsmOptions.Resolver r) {
@@ -295,6 +338,11 @@ public final class NtSystem {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Whether the service of that name has a body in ntgate (a host routine or guest code), not STATUS_NOT_IMPLEMENTED. */
+    public boolean implemented(String service) {
+        return hostCalls.has(service) || guestDefined.contains(service);
     }
 
     /** A symbol of the kernel image (throws when missing: the boot code depends on it). */
@@ -320,6 +368,7 @@ public final class NtSystem {
         // ntoskrnl's code (and KiServiceTable, which lies in it) is read-only: XP SP3 maps the kernel with small
         // pages on a machine of ntgate's 64 MiB, and write-protects its code (docs/NT-FACTS-additions.md).
         mapImage(kernel, K_RO, K_RW);
+        mapImage(win32k, K_RO, K_RW);
         mapImage(ntdll, U_RO, U_RW);
         mapProgram();
         pages.mapNew(GDT_BASE, 0x1000, K_RW);
@@ -430,7 +479,7 @@ public final class NtSystem {
             if (pages.translate(image.base() + off) < 0) continue;
             for (int i = 0; i < 0x1000 && off + i < mem.length; i++) writePhysical(image.base() + off + i, mem[off + i]);
         }
-        for (AsmResult r : List.of(kernel, ntdll)) {
+        for (AsmResult r : List.of(kernel, win32k, ntdll)) {
             for (AsmSection s : r.sections()) {
                 if (s.nobits()) continue;
                 byte[] b = s.bytes();
@@ -506,11 +555,9 @@ public final class NtSystem {
             int dpl = v == 3 || v == 4 ? 3 : 0;
             idtGate(v, h != null ? (int) (long) h : fallback, dpl);
         }
-        String[] sys = {"KiGetTickCount", "KiCallbackReturn", "KiRaiseAssertion", "KiDebugService", "KiSystemService"};
-        for (int i = 0; i < sys.length; i++) {
-            Long h = kernel.symbols().get(sys[i]);
-            idtGate(Nt.IDT_GET_TICK_COUNT + i, h != null ? (int) (long) h : fallback, 3);
-        }
+        String[] sys = {"KiGetTickCount", "KiCallbackReturn", "KiSetLowWaitHighThread", "KiDebugService", "KiSystemService"};
+        // 2Ah-2Eh: DPL 3 interrupt gates, XP's KiSetLowWaitHighThread at 2Ch (kiint2x.asm, ntoskrnl.asm).
+        for (int i = 0; i < sys.length; i++) idtGate(Nt.IDT_GET_TICK_COUNT + i, kernelSymbol(sys[i]), 3);
     }
 
     private void buildTss() {
@@ -759,11 +806,12 @@ public final class NtSystem {
         return symbolAt(address).orElse(String.format(Locale.ROOT, "%08x", address));
     }
 
-    /** The system's assembled images (nt, ntdll); the program is {@link #image}. */
+    /** The system's assembled images (nt, ntdll, win32k); the program is {@link #image}. */
     public Map<String, AsmResult> images() {
         Map<String, AsmResult> m = new LinkedHashMap<>();
         m.put("nt", kernel);
         m.put("ntdll", ntdll);
+        m.put("win32k", win32k);
         return m;
     }
 }

@@ -32,7 +32,7 @@ final class PsServices {
     static int queryInformationProcess(Kernel k) throws CpuFault {
         int process = k.arg(0), infoClass = k.arg(1), buffer = k.arg(2), length = k.arg(3), pReturn = k.arg(4);
         KeServices.probeForWrite(k, buffer, length, 4);
-        if (pReturn != 0) KeServices.probeForWrite(k, pReturn, 4, 1);
+        if (pReturn != 0) KeServices.probeForWriteValue(k, pReturn, 4);
         if (infoClass != ProcessBasicInformation) return NtStatus.STATUS_INVALID_INFO_CLASS;
         Struct s = Layouts.PROCESS_BASIC_INFORMATION;
         if (length != s.size()) return NtStatus.STATUS_INFO_LENGTH_MISMATCH;

@@ -29,7 +29,7 @@ public final class NtdllExports {
                 AsmOptions.defaults().withBase(NtdllSource.BASE).withResolver(Layouts.resolver()));
         if (!r.ok()) throw new IllegalStateException("ntgate's own ntdll.asm does not assemble: " + r.errors().get(0));
         Map<String, Integer> args = new HashMap<>();
-        for (Services.Service s : Services.all()) {
+        for (Services.Service s : Services.nativeServices()) {
             args.put(s.name(), s.argBytes());
             args.put(s.zwName(), s.argBytes());
         }

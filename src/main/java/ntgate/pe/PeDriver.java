@@ -74,14 +74,17 @@ public final class PeDriver {
                     (int) PeFile.align(Integer.toUnsignedLong(s.mappedSize()), pe.sectionAlignment), s.writable(), s.executable()));
         }
         if (base != pe.imageBase) PeLoader.relocate(pe, mem, base - pe.imageBase);
-        bind(mem, exports);
+        Map<String, Long> slots = new LinkedHashMap<>();
+        bind(mem, exports, base, slots);
         PeLoader.put32(mem, pe.peOffset + 4 + 20 + 28, base);
         Map<String, Long> symbols = new LinkedHashMap<>(PeLoader.symbols(pe, base));
+        slots.forEach(symbols::putIfAbsent);
         exportNames(mem, base).forEach(symbols::putIfAbsent);
         return new Mapped(base, mem, List.copyOf(ranges), base + pe.entryRva, symbols);
     }
 
-    private void bind(byte[] mem, Exports exports) throws NtSystem.LoadError {
+    /** Binds the imports; each import address table slot is named {@code _imp__Name}, as WinDbg names it. */
+    private void bind(byte[] mem, Exports exports, int base, Map<String, Long> slots) throws NtSystem.LoadError {
         int rva = pe.dirRva[PeFile.DIR_IMPORT];
         if (rva == 0) return;
         for (int d = rva; ; d += 20) {
@@ -108,6 +111,7 @@ public final class PeDriver {
                 Integer address = exports.resolve(dll, sym);
                 if (address == null) throw new NtSystem.LoadError("imports " + dll + "!" + sym + ", which ntgate's kernel does not export");
                 PeLoader.put32(mem, slot, address);
+                slots.putIfAbsent("_imp__" + sym, Integer.toUnsignedLong(base) + slot);
             }
         }
     }

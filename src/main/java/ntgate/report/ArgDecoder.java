@@ -14,7 +14,7 @@ import java.util.Map;
  * pointer, the start of a buffer written), as hex dwords for the others. Values behind pointers are read at entry
  * with the MMU's tool accesses, as the caller left them.
  */
-final class ArgDecoder {
+public final class ArgDecoder {
     /** How a parameter is shown. */
     private enum T {
         HANDLE, PTR, ULONG, BOOL, STATUS, LARGE_IN, SIZE_IN, PTR_IN, BUFFER, USTRING, PROTECT, ALLOC, ACCESS,
@@ -74,7 +74,7 @@ final class ArgDecoder {
 
     private final NtSystem sys;
 
-    ArgDecoder(NtSystem sys) {
+    public ArgDecoder(NtSystem sys) {
         this.sys = sys;
     }
 
@@ -87,8 +87,8 @@ final class ArgDecoder {
         return n;
     }
 
-    /** One text per argument ({@code args[i]} is -1 when unreadable). */
-    String[] decode(Services.Service sv, long[] args) {
+    /** One text per argument ({@code args[i]} is -1 when unreadable); also the jsonl trace's decoded arguments. */
+    public String[] decode(Services.Service sv, long[] args) {
         String[] out = new String[args.length];
         Param[] p = sv == null ? null : PROTOTYPES.get(sv.name());
         if (p != null && p.length != args.length) p = null;

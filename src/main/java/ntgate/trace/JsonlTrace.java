@@ -42,6 +42,25 @@ public final class JsonlTrace implements TraceListener {
                 else hex(sb, v);
             }
             sb.append(']');
+            if (c.decoded() != null) {
+                sb.append(",\"decoded\":[");
+                for (int i = 0; i < c.decoded().size(); i++) {
+                    if (i > 0) sb.append(',');
+                    String d = c.decoded().get(i);
+                    int eq = d.indexOf('=');
+                    sb.append('{');
+                    if (eq > 0 && d.substring(0, eq).matches("\\w+")) {
+                        sb.append("\"name\":");
+                        quoted(sb, d.substring(0, eq));
+                        sb.append(',');
+                        d = d.substring(eq + 1);
+                    }
+                    sb.append("\"value\":");
+                    quoted(sb, d);
+                    sb.append('}');
+                }
+                sb.append(']');
+            }
         } else if (e instanceof TraceEvent.CallExit x) {
             head(sb, "return", x.icount());
             hexField(sb, "number", x.number());
@@ -119,10 +138,11 @@ public final class JsonlTrace implements TraceListener {
 
     private static void strField(StringBuilder sb, String name, String v) {
         sb.append(",\"").append(name).append("\":");
-        if (v == null) {
-            sb.append("null");
-            return;
-        }
+        if (v == null) sb.append("null");
+        else quoted(sb, v);
+    }
+
+    private static void quoted(StringBuilder sb, String v) {
         sb.append('"');
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);

@@ -24,7 +24,9 @@ public final class TextTrace implements TraceListener {
     @Override
     public void event(TraceEvent e) {
         if (e instanceof TraceEvent.CallEntry c) {
-            calls.push(call(c));
+            String line = call(c);
+            if (c.service() != null && !implemented.test(c.service())) line += " [not implemented in ntgate]";
+            calls.push(line);
         } else if (e instanceof TraceEvent.CallExit x) {
             String c = calls.isEmpty() ? serviceName(x.number(), x.service()) + "(...)" : calls.pop();
             out.println(c + " = " + (x.returned() ? NtStatus.describe(x.status()) : "?"));
@@ -45,6 +47,13 @@ public final class TextTrace implements TraceListener {
     }
 
     private java.util.function.IntFunction<String> symbolizer;
+    private java.util.function.Predicate<String> implemented = name -> true;
+
+    /** Says which services have a body in ntgate: a call to one without is marked {@code [not implemented in ntgate]}. */
+    public TextTrace implemented(java.util.function.Predicate<String> p) {
+        this.implemented = p;
+        return this;
+    }
 
     /** Names addresses in the gate's closing line ({@code ntdll!KiFastSystemCallRet}). */
     public TextTrace symbols(java.util.function.IntFunction<String> s) {

@@ -14,10 +14,11 @@ public sealed interface TraceEvent {
     /**
      * A ring-3 SYSENTER or INT 2Eh: the call as the kernel will see it. {@code service} is null for a number the
      * service list does not declare; {@code args} holds the argument dwords the service declares (null where the
-     * user stack could not be read).
+     * user stack could not be read); {@code decoded}, when the tracer has a decoder, one text per argument
+     * ({@code Name=value} for a known prototype, else the hex value), else null.
      */
     record CallEntry(long icount, int eip, int number, String service, boolean sysenter, int argPointer,
-                     List<Integer> args) implements TraceEvent {}
+                     List<Integer> args, List<String> decoded) implements TraceEvent {}
 
     /**
      * The call came back to ring 3 with {@code status} in EAX, or ({@code returned} false) it never did: the

@@ -73,9 +73,20 @@ public final class Tracer implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
         return this;
     }
 
+    /**
+     * Decodes each call's arguments at entry ({@code decoder} gets the service, null when undeclared, and the
+     * argument dwords, -1 where unreadable); returns this tracer.
+     */
+    public Tracer decodeArguments(java.util.function.BiFunction<Services.Service, long[], String[]> decoder) {
+        this.argDecoder = decoder;
+        return this;
+    }
+
+    private java.util.function.BiFunction<Services.Service, long[], String[]> argDecoder;
+
     /** A text trace ({@link TextTrace}) of these scopes to {@code out}, unfiltered. */
     public static Tracer text(NtSystem sys, java.io.PrintStream out, Scope first, Scope... more) {
-        return new Tracer(sys, java.util.EnumSet.of(first, more), TraceFilter.ALL, new TextTrace(out).symbols(sys::symbolize));
+        return new Tracer(sys, java.util.EnumSet.of(first, more), TraceFilter.ALL, new TextTrace(out).symbols(sys::symbolize).implemented(sys::implemented));
     }
 
     @Override
@@ -142,8 +153,14 @@ public final class Tracer implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
             }
             args.add(v);
         }
+        List<String> decoded = null;
+        if (argDecoder != null) {
+            long[] raw = new long[n];
+            for (int i = 0; i < n; i++) raw[i] = args.get(i) == null ? -1 : Integer.toUnsignedLong(args.get(i));
+            decoded = List.of(argDecoder.apply(sv, raw));
+        }
         TraceEvent.CallEntry c = new TraceEvent.CallEntry(cpu.icount, cpu.st.eip, number, name, sysenter, argPointer,
-                Collections.unmodifiableList(args));
+                Collections.unmodifiableList(args), decoded);
         pending.push(c);
         boolean pass = filter.call(number);
         inCall = pass;

@@ -207,15 +207,27 @@ final class Chromium implements AutoCloseable {
         } catch (Exception ignored) {
             // closing anyway
         }
+        // The browser and the processes it started (zygote, renderer, ...), then its profile.
+        java.util.List<ProcessHandle> all = new java.util.ArrayList<>(process.descendants().toList());
         process.destroy();
+        all.forEach(ProcessHandle::destroy);
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            for (ProcessHandle h : all) {
+                try {
+                    h.onExit().get(5, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    h.destroyForcibly();
+                }
+            }
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
         try (var walk = Files.walk(profile)) {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // a file that vanished while walking: what is left is in the system's temporary directory
         }
     }
 }

@@ -146,6 +146,20 @@ class ReportCommandTest {
     }
 
     @Test
+    void anSsdtHookShowsInTheLookupAsTheRoutineKiServiceTableNowHolds() throws Exception {
+        Path page = DIR.resolve("ssdt.html");
+        CliRun r = CliRun.of("report", "examples/drivers/closer.exe", "--driver", "examples/drivers/ssdt.sys", "--service", "NtClose",
+                "-o", page.toString());
+        assertEquals(0, r.exit(), r.err());
+        Map<String, Object> d = data(page);
+        Map<String, Object> t = trip(d, (int) n(d.get("pick")));
+        // ssdt.c replaces NtClose's KiServiceTable entry with its HookNtClose: the dispatcher reads the driver's routine.
+        assertEquals((long) Services.byName("NtClose").index(), n(t.get("index")));
+        assertTrue(n(t.get("routine")) != Integer.toUnsignedLong(sys.kernelSymbol("NtClose")), t.get("routineSym").toString());
+        assertTrue(t.get("routineSym").toString().startsWith("ssdt"), "the routine is in the driver: " + t.get("routineSym"));
+    }
+
+    @Test
     void badInputIsOneLineAndANonZeroExitCode() throws Exception {
         CliRun r = CliRun.of("report", "examples/hello.exe", "--service", "NtNoSuchThing", "-o", DIR.resolve("x.html").toString());
         assertEquals(2, r.exit());

@@ -92,9 +92,9 @@ class RunCommandTest {
 
     @Test
     void aMisalignedPointerIsAStatusNotAJavaException() throws Exception {
-        // NtDisplayString probes its UNICODE_STRING with ProbeForRead(.., 4): a pointer off by one is
-        // STATUS_DATATYPE_MISALIGNMENT (0x80000002), returned by the service's try/except.
-        Path p = write("mis.asm", "extern NtDisplayString\nstart:\n  push 0x00400001\n  call NtDisplayString\n  ret\n");
+        // NtQuerySystemTime probes its LARGE_INTEGER with ProbeForWriteSmallStructure(.., sizeof(ULONG)) (WRK): a
+        // pointer off by two is STATUS_DATATYPE_MISALIGNMENT (0x80000002), returned by the service's try/except.
+        Path p = write("mis.asm", "extern NtQuerySystemTime\nstart:\n  push 0x00400002\n  call NtQuerySystemTime\n  ret\n");
         CliRun r = CliRun.of("run", p.toString());
         assertEquals(ExitCodes.GUEST_OTHER, r.exit(), r.err());
         assertTrue(r.err().contains("0x80000002 STATUS_DATATYPE_MISALIGNMENT"), r.err());

@@ -81,6 +81,12 @@ class TraceFormatsTest {
         assertEquals(9, args.size());
         assertEquals("Hello from ring 3, through SYSENTER and back.\n".length(), hex(args.get(6)));
         assertEquals("sysenter", calls.get(0).get("entry"));
+        // Decoded with the prototype's names (NtWriteFile's parameters, as the DDK declares them).
+        List<Object> decoded = (List<Object>) calls.get(0).get("decoded");
+        assertEquals(9, decoded.size());
+        String[] names = {"FileHandle", "Event", "ApcRoutine", "ApcContext", "IoStatusBlock", "Buffer", "Length", "ByteOffset", "Key"};
+        for (int i = 0; i < names.length; i++) assertEquals(names[i], ((Map<String, Object>) decoded.get(i)).get("name"));
+        assertTrue(((String) ((Map<String, Object>) decoded.get(5)).get("value")).contains("Hello from ring 3"), decoded.toString());
         assertEquals(0, hex(returns.get(0).get("status")));
         assertEquals("STATUS_SUCCESS", returns.get(0).get("statusName"));
         assertEquals(true, returns.get(0).get("returned"));

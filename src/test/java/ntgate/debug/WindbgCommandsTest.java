@@ -414,8 +414,13 @@ class WindbgCommandsTest {
         // p over sysenter in user mode is one step back to KiFastSystemCallRet (WinDbg's user-mode stepping).
         CliRun p = debug(HELLO, "bp ntdll!KiFastSystemCall+2; g; p");
         assertTrue(after(p.out(), "p").contains("ntdll!KiFastSystemCallRet:\n"), p.out());
-        CliRun i = debug(HELLO, "bp ntdll!KiFastSystemCall+2; g; r eip=ntdll!KiIntSystemCall; t; t; t; t");
+        // t on int 2Eh in user mode (--int2e): one step, to the ret after it in KiIntSystemCall (NT-FACTS §11:
+        // lea edx,[esp+8] is 4 bytes, int 2Eh 2 bytes), in ring 3 again.
+        CliRun i = CliRun.of("debug", HELLO, "--int2e", "-c", "bp ntdll!KiIntSystemCall+4; g; t");
+        String is = after(i.out(), "t");
         assertTrue(i.out().contains("int     2Eh") || i.out().contains("int 2Eh"), i.out());
+        assertTrue(is.contains("eip=" + hex(booted.ntdllSymbol("KiIntSystemCall") + 6)) && is.contains("ntdll!KiIntSystemCall+0x6:"), is);
+        assertTrue(is.contains("cs=001b"), is);
     }
 
     @Test
@@ -525,5 +530,23 @@ class WindbgCommandsTest {
         CliRun tf = debug(HELLO, "r idtl=0; r eip=0; g");
         assertTrue(tf.out().contains("triple fault"), tf.out());
         assertEquals(3, tf.exit(), tf.out());
+    }
+
+    @Test
+    void stringsDisableEnableGoUpAndModuleFilters() throws Exception {
+        int a = NtSystem.STACK_BOTTOM + 0x1000;
+        CliRun r = debug(prog.toString(), String.format("eza %x \"abc\"; da %x; ezu %x+10 \"wide\"; du %x+10; db %x+10 L4;"
+                + " bp program!g; bd 0; bl; be 0; g; gu; r eip; dds esp+4 L1; lm k; lm u", a, a, a, a, a));
+        String o = r.out();
+        assertEquals(String.format("%08x  \"abc\"%n", a), after(o, String.format("da %x", a)));
+        assertEquals(String.format("%08x  \"wide\"%n", a + 0x10), after(o, String.format("du %x+10", a)));
+        assertTrue(after(o, String.format("db %x+10 L4", a)).startsWith(String.format("%08x  77 00 69 00", a + 0x10)), o);  // UTF-16LE
+        assertTrue(after(o, "bl").startsWith(" 0 d  " + sym("g")), o);
+        // gu from g's first instruction returns into f after its call g (5 bytes: E8 rel32).
+        assertEquals("eip=" + hex(Long.parseLong(sym("f"), 16) + 3 + 5) + "\n", after(o, "r eip"));
+        // f saved ebp at [esp]; its return address into start is above it.
+        assertTrue(after(o, "dds esp+4 L1").matches("[0-9a-f]{8}  [0-9a-f]{8} calls!start\\+0x[0-9a-f]+\\n"), o);
+        assertTrue(after(o, "lm k").contains("   nt ") && !after(o, "lm k").contains("ntdll"), o);
+        assertTrue(after(o, "lm u").contains("   ntdll ") && !after(o, "lm u").contains("ntkrnlpa"), o);
     }
 }

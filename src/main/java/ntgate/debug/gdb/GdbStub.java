@@ -127,8 +127,8 @@ public final class GdbStub implements CpuHooks, Mmu.WriteLog, Mmu.ReadLog {
                 reply = dispatch(p, conn);
             } catch (BadPacket e) {
                 reply = "E01";
-            } catch (RuntimeException e) {
-                // A defect reached by a packet: the session goes on.
+            } catch (RuntimeException | StackOverflowError e) {
+                // A defect reached by a packet (or a monitor command nested too deep): the session goes on.
                 reply = "E.internal error: " + e;
             }
             if (reply != null) conn.send(reply);

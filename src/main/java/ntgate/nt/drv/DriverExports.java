@@ -61,7 +61,7 @@ public final class DriverExports {
         Map<String, Map<String, Integer>> t = new TreeMap<>();
         t.put("hal.dll", table(HAL, kernelSymbols));
         Set<String> nt = new LinkedHashSet<>(NTOSKRNL);
-        for (Services.Service s : Services.all()) nt.add(s.zwName());
+        for (Services.Service s : Services.nativeServices()) nt.add(s.zwName());   // ntoskrnl has no Zw stubs for win32k
         t.put("ntoskrnl.exe", table(List.copyOf(nt), kernelSymbols));
         return Collections.unmodifiableMap(t);
     }

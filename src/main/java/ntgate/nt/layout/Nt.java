@@ -43,10 +43,15 @@ public final class Nt {
     public static final int KGDT_TSS_BASE = 0x80042000;
     public static final int KGDT_TSS_LIMIT = 0x20AB;
 
+    // The debug-service requests of int 2Dh, in EAX (BREAKPOINT_* of WRK ke.h); BREAKPOINT_BREAK is int 3's.
+    public static final int BREAKPOINT_BREAK = 0, BREAKPOINT_PRINT = 1, BREAKPOINT_PROMPT = 2;
+    public static final int BREAKPOINT_LOAD_SYMBOLS = 3, BREAKPOINT_UNLOAD_SYMBOLS = 4;
+
     // IDT vectors, NT-FACTS §2.2.
     public static final int IDT_GET_TICK_COUNT = 0x2A;
     public static final int IDT_CALLBACK_RETURN = 0x2B;
-    public static final int IDT_RAISE_ASSERTION = 0x2C;
+    /** XP's 2Ch is KiSetLowWaitHighThread (KiRaiseAssertion took the vector in Server 2003). */
+    public static final int IDT_SET_LOW_WAIT_HIGH_THREAD = 0x2C;
     public static final int IDT_DEBUG_SERVICE = 0x2D;
     public static final int IDT_SYSTEM_SERVICE = 0x2E;
 

@@ -21,16 +21,16 @@ section .text
 IopInitializeDrivers:
         push    ebp
         push    ebx
-        mov     ebx, esp                                ; EBX = the stack as it must be after each call
+        mov     ebx, esp                                ; EBX = the stack as it must be after each call |zh| EBX = 每次调用之后栈应有的样子
 .next:
-        hostcall HC_IopNextDriverEntry                  ; EAX = DriverEntry (0: none left), ECX = DriverObject, EDX = RegistryPath
+        hostcall HC_IopNextDriverEntry                  ; EAX = DriverEntry (0: none left), ECX = DriverObject, EDX = RegistryPath |zh| EAX = DriverEntry（0：没有了），ECX = DriverObject，EDX = RegistryPath
         test    eax, eax
         jz      .done
-        push    edx                                     ; RegistryPath
-        push    ecx                                     ; DriverObject
-        call    eax                                     ; NTSTATUS DriverEntry(DriverObject, RegistryPath)
+        push    edx                                     ; RegistryPath |zh| RegistryPath（注册表路径）
+        push    ecx                                     ; DriverObject |zh| DriverObject（驱动对象）
+        call    eax                                     ; NTSTATUS DriverEntry(DriverObject, RegistryPath) |zh| NTSTATUS DriverEntry(DriverObject, RegistryPath)
         mov     esp, ebx
-        hostcall HC_IopDriverEntryReturned              ; EAX = the status: reported; a failure unloads the driver
+        hostcall HC_IopDriverEntryReturned              ; EAX = the status: reported; a failure unloads the driver |zh| EAX = 返回状态：报告之；失败则卸载驱动
         jmp     .next
 .done:
         pop     ebx
@@ -42,15 +42,15 @@ IopInitializeDrivers:
 IopUnloadDrivers:
         mov     ebx, esp
 .next:
-        hostcall HC_IopNextDriverUnload                 ; EAX = DriverUnload (0: none left), ECX = DriverObject
+        hostcall HC_IopNextDriverUnload                 ; EAX = DriverUnload (0: none left), ECX = DriverObject |zh| EAX = DriverUnload（0：没有了），ECX = DriverObject
         test    eax, eax
         jz      .done
-        push    ecx                                     ; DriverObject
-        call    eax                                     ; VOID DriverUnload(DriverObject)
+        push    ecx                                     ; DriverObject |zh| DriverObject（驱动对象）
+        call    eax                                     ; VOID DriverUnload(DriverObject) |zh| VOID DriverUnload(DriverObject)
         mov     esp, ebx
         jmp     .next
 .done:
-        hostcall HC_IopUnloadDone                       ; stops the machine
+        hostcall HC_IopUnloadDone                       ; stops the machine |zh| 停下机器
 .halt:
         hlt
         jmp     .halt
@@ -66,30 +66,30 @@ IopInvalidDeviceRequest:
 
 ; KIRQL KeGetCurrentIrql(VOID)
 KeGetCurrentIrql:
-        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql
+        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql |zh| EAX = KPCR.Irql
         ret
 
 ; KIRQL KeRaiseIrqlToDpcLevel(VOID)
 KeRaiseIrqlToDpcLevel:
-        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql
-        mov     byte [fs:KPCR.Irql], DISPATCH_LEVEL     ; KPCR.Irql = DISPATCH_LEVEL
+        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql |zh| EAX = KPCR.Irql
+        mov     byte [fs:KPCR.Irql], DISPATCH_LEVEL     ; KPCR.Irql = DISPATCH_LEVEL |zh| KPCR.Irql = DISPATCH_LEVEL
         ret
 
 ; KIRQL KeRaiseIrqlToSynchLevel(VOID): SYNCH_LEVEL is DISPATCH_LEVEL on a uniprocessor.
 KeRaiseIrqlToSynchLevel:
-        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql
-        mov     byte [fs:KPCR.Irql], DISPATCH_LEVEL     ; KPCR.Irql = SYNCH_LEVEL (= DISPATCH_LEVEL, UP)
+        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql |zh| EAX = KPCR.Irql
+        mov     byte [fs:KPCR.Irql], DISPATCH_LEVEL     ; KPCR.Irql = SYNCH_LEVEL (= DISPATCH_LEVEL, UP) |zh| KPCR.Irql = SYNCH_LEVEL（单处理器上 = DISPATCH_LEVEL）
         ret
 
 ; KIRQL FASTCALL KfAcquireSpinLock(PKSPIN_LOCK SpinLock = ECX)
 KfAcquireSpinLock:
-        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql
-        mov     byte [fs:KPCR.Irql], DISPATCH_LEVEL     ; KPCR.Irql = DISPATCH_LEVEL (UP: the lock word is not touched)
+        movzx   eax, byte [fs:KPCR.Irql]                ; EAX = KPCR.Irql |zh| EAX = KPCR.Irql
+        mov     byte [fs:KPCR.Irql], DISPATCH_LEVEL     ; KPCR.Irql = DISPATCH_LEVEL (UP: the lock word is not touched) |zh| KPCR.Irql = DISPATCH_LEVEL（单处理器：不碰锁字）
         ret
 
 ; VOID FASTCALL KfReleaseSpinLock(PKSPIN_LOCK SpinLock = ECX, KIRQL NewIrql = DL)
 KfReleaseSpinLock:
-        mov     [fs:KPCR.Irql], dl                      ; KPCR.Irql = the IRQL before the acquire
+        mov     [fs:KPCR.Irql], dl                      ; KPCR.Irql = the IRQL before the acquire |zh| KPCR.Irql = 获取锁之前的 IRQL
         ret
 
 ; ---------------------------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ KfReleaseSpinLock:
 ; VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock)
 KeInitializeSpinLock:
         mov     eax, [esp+4]
-        mov     dword [eax], 0                          ; *SpinLock = 0 (free)
+        mov     dword [eax], 0                          ; *SpinLock = 0 (free) |zh| *SpinLock = 0（空闲）
         ret     4
 
 ; VOID FASTCALL KefAcquireSpinLockAtDpcLevel(ECX) / KefReleaseSpinLockFromDpcLevel(ECX): nothing on UP.
@@ -116,32 +116,32 @@ KeReleaseSpinLockFromDpcLevel:
 InterlockedIncrement:
         mov     eax, 1
         lock xadd [ecx], eax
-        inc     eax                                     ; the new value
+        inc     eax                                     ; the new value |zh| 新值
         ret
 
 ; LONG FASTCALL InterlockedDecrement(PLONG Addend = ECX)
 InterlockedDecrement:
         mov     eax, -1
         lock xadd [ecx], eax
-        dec     eax                                     ; the new value
+        dec     eax                                     ; the new value |zh| 新值
         ret
 
 ; LONG FASTCALL InterlockedExchange(PLONG Target = ECX, LONG Value = EDX)
 InterlockedExchange:
         mov     eax, edx
-        xchg    [ecx], eax                              ; the old value
+        xchg    [ecx], eax                              ; the old value |zh| 旧值
         ret
 
 ; LONG FASTCALL InterlockedExchangeAdd(PLONG Addend = ECX, LONG Value = EDX)
 InterlockedExchangeAdd:
         lock xadd [ecx], edx
-        mov     eax, edx                                ; the old value
+        mov     eax, edx                                ; the old value |zh| 旧值
         ret
 
 ; LONG FASTCALL InterlockedCompareExchange(PLONG Destination = ECX, LONG Exchange = EDX, LONG Comperand)
 InterlockedCompareExchange:
         mov     eax, [esp+4]
-        lock cmpxchg [ecx], edx                         ; the old value
+        lock cmpxchg [ecx], edx                         ; the old value |zh| 旧值
         ret     4
 
 ; ---------------------------------------------------------------------------------------------------
@@ -151,25 +151,25 @@ InterlockedCompareExchange:
 ; PETHREAD PsGetCurrentThread(VOID) (KeGetCurrentThread is the same on x86)
 PsGetCurrentThread:
 KeGetCurrentThread:
-        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread
+        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread |zh| EAX = KPCR.PrcbData.CurrentThread（当前线程）
         ret
 
 ; PEPROCESS IoGetCurrentProcess(VOID) / PsGetCurrentProcess(VOID)
 IoGetCurrentProcess:
 PsGetCurrentProcess:
-        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread
-        mov     eax, [eax + KTHREAD.ApcState.Process]   ; EAX = KTHREAD.ApcState.Process (the process whose address space is current)
+        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread |zh| EAX = KPCR.PrcbData.CurrentThread（当前线程）
+        mov     eax, [eax + KTHREAD.ApcState.Process]   ; EAX = KTHREAD.ApcState.Process (the process whose address space is current) |zh| EAX = KTHREAD.ApcState.Process（当前地址空间所属的进程）
         ret
 
 ; HANDLE PsGetCurrentProcessId(VOID)
 PsGetCurrentProcessId:
-        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread
+        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread |zh| EAX = KPCR.PrcbData.CurrentThread（当前线程）
         mov     eax, [eax + ETHREAD.Cid.UniqueProcess]
         ret
 
 ; HANDLE PsGetCurrentThreadId(VOID)
 PsGetCurrentThreadId:
-        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread
+        mov     eax, [fs:KPCR.PrcbData.CurrentThread]   ; EAX = KPCR.PrcbData.CurrentThread |zh| EAX = KPCR.PrcbData.CurrentThread（当前线程）
         mov     eax, [eax + ETHREAD.Cid.UniqueThread]
         ret
 
@@ -202,7 +202,7 @@ memmove:
         lea     eax, [esi+ecx]
         cmp     edi, eax
         jae     .forward
-        lea     esi, [esi+ecx-1]                        ; overlapping, destination above: copy backwards
+        lea     esi, [esi+ecx-1]                        ; overlapping, destination above: copy backwards |zh| 重叠且目的地址在上方：从后向前复制
         lea     edi, [edi+ecx-1]
         std
         rep movsb
@@ -298,7 +298,7 @@ RtlCompareMemory:
         jecxz   .done
         repe cmpsb
         je      .done
-        inc     ecx                                     ; the mismatching byte is not counted
+        inc     ecx                                     ; the mismatching byte is not counted |zh| 不匹配的那个字节不计入
 .done:
         mov     eax, edx
         sub     eax, ecx

@@ -35,8 +35,12 @@ class GdbProtocolTest {
     private final List<Socket> sockets = new ArrayList<>();
 
     private Client start(String source) throws Exception {
+        return start(source, 50_000_000);
+    }
+
+    private Client start(String source, long budget) throws Exception {
         sys = NtSystem.boot(source, "prog.asm", new NtSystem.Options());
-        GdbStub stub = new GdbStub(sys, 50_000_000, cmd -> "ran " + cmd + "\n");
+        GdbStub stub = new GdbStub(sys, budget, cmd -> "ran " + cmd + "\n");
         server = new GdbServer(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
         serving = new Thread(() -> {
             try {
@@ -54,6 +58,7 @@ class GdbProtocolTest {
         Socket s = new Socket();
         s.connect(server.bound(), 5000);
         s.setSoTimeout(20_000);
+        s.setTcpNoDelay(true);
         sockets.add(s);
         return new Client(s);
     }
@@ -238,6 +243,30 @@ class GdbProtocolTest {
         Client second = connect();
         assertTrue(second.reply().startsWith("E.another client"));
         assertEquals("S05", c.ask("?"));
+    }
+
+    @Test
+    void randomPacketsNeverEndTheSession() throws Exception {
+        Client c = start(hello(), 200_000);
+        java.util.Random rnd = new java.util.Random(15);
+        String alphabet = "0123456789abcdefABCDEFxX,:;=?!+-qQvVmMgGpPzZcCsSHTtrR}*$# \u0000\u00ff";
+        for (int i = 0; i < 3000; i++) {
+            StringBuilder p = new StringBuilder();
+            if (rnd.nextBoolean()) {
+                String[] heads = {"m", "M", "X", "g", "G", "p", "P", "Z0,", "z2,", "Z4,", "qXfer:features:read:target.xml:",
+                    "qXfer:libraries:read::", "qRcmd,", "vCont;", "qSupported:", "H", "T", "?", "s", "c"};
+                p.append(heads[rnd.nextInt(heads.length)]);
+            }
+            int n = rnd.nextInt(40);
+            for (int k = 0; k < n; k++) p.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+            String payload = p.toString();
+            if (payload.startsWith("k") || payload.startsWith("D") || payload.startsWith("vKill")) continue;
+            // Framing characters inside the payload are escaped, as a client must.
+            String escaped = payload.replace("}", "}]").replace("#", "}\u0003").replace("$", "}\u0004").replace("*", "}\n");
+            c.raw(Client.frame(escaped));
+            c.reply();
+        }
+        assertTrue(c.ask("?").matches("[STWX][0-9a-f]{2}.*"), "the session survived 3000 random packets");
     }
 
     private static int readSkippingAcks(Client c) throws IOException {

@@ -231,4 +231,64 @@ class DriverExamplesTest {
                 "the patched site in the gate trace");
         assertTrue(t.err().contains(" kfce!KfceFilter "), "the filter runs on the sysenter path");
     }
+
+    @Test
+    void theDebuggerStopsAtTheDriversEntryAndInItsHook() {
+        CliRun r = CliRun.of("debug", "--driver", sys("ssdt"), CLOSER, "-c", "bu ssdt!DriverEntry; g; bp ssdt!HookNtClose; g; g; g");
+        assertEquals(0, r.exit(), r.err());
+        String o = r.out();
+        int entry = o.indexOf("\nssdt!DriverEntry:\n"), hook = o.indexOf("\nssdt!HookNtClose:\n");
+        int loaded = o.indexOf("ntgate: ssdt.sys loaded at ");
+        assertTrue(entry > 0 && loaded > entry && hook > loaded, "stopped before DriverEntry ran, then in the hook:\n" + o);
+    }
+
+    /** Boots closer.exe with one driver and runs it until the bug check. */
+    static NtSystem bugCheck(String driver) throws Exception {
+        NtSystem.Options o = new NtSystem.Options();
+        o.stdout = new ByteArrayOutputStream();
+        o.stderr = new ByteArrayOutputStream();
+        o.drivers = List.of(new Drivers.DriverFile(sys(driver), Files.readAllBytes(Path.of(sys(driver)))));
+        NtSystem s = NtSystem.boot(PeLoader.of(Files.readAllBytes(Path.of(CLOSER)), "closer.exe", null), CLOSER, o);
+        assertEquals(NtSystem.End.BUG_CHECK, s.run(50_000_000));
+        return s;
+    }
+
+    /** True when {@code eip} lies in the driver's DriverEntry (its first 0x40 bytes). */
+    static boolean inDriverEntry(NtSystem s, int eip) {
+        long entry = s.drivers.all().get(0).symbols.get("DriverEntry");
+        return Integer.toUnsignedLong(eip) >= entry && Integer.toUnsignedLong(eip) < entry + 0x40;
+    }
+
+    @Test
+    void aDriverReadingAnUnmappedSystemAddressIsBugCheck50() throws Exception {
+        NtSystem s = bugCheck("wild");
+        // PAGE_FAULT_IN_NONPAGED_AREA: P1 = the address, P2 = 0 (a read), P3 = the instruction.
+        assertEquals(0x50, s.k.bugCheck.code());
+        assertEquals(0xC1000000, s.k.bugCheck.p1());
+        assertEquals(0, s.k.bugCheck.p2());
+        assertTrue(inDriverEntry(s, s.k.bugCheck.p3()), Integer.toHexString(s.k.bugCheck.p3()));
+        CliRun r = CliRun.of("run", "--driver", sys("wild"), CLOSER);
+        assertEquals(ntgate.cli.ExitCodes.BUG_CHECK, r.exit(), r.err());
+        assertTrue(r.err().startsWith("wild: reading C1000000\n*** STOP: 0x00000050 (0xC1000000,"), r.err());
+    }
+
+    @Test
+    void aPageFaultAtDispatchLevelInADriverIsBugCheckA() throws Exception {
+        NtSystem s = bugCheck("irql");
+        // IRQL_NOT_LESS_OR_EQUAL: the address, the IRQL (DISPATCH_LEVEL = 2), 0 = a read, the faulting EIP.
+        assertEquals(0x0A, s.k.bugCheck.code());
+        assertEquals(0xC1000000, s.k.bugCheck.p1());
+        assertEquals(2, s.k.bugCheck.p2());
+        assertEquals(0, s.k.bugCheck.p3());
+        assertTrue(inDriverEntry(s, s.k.bugCheck.p4()), Integer.toHexString(s.k.bugCheck.p4()));
+    }
+
+    @Test
+    void theReportOfAHookedRunShowsTheHookInTheTrip(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path page = tmp.resolve("hooked.html");
+        CliRun r = CliRun.of("report", "--driver", sys("ssdt"), CLOSER, "-o", page.toString(), "--service", "NtClose");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith(HOOKED), r.out());
+        assertTrue(Files.readString(page).contains("ssdt!HookNtClose"), "the hook's instructions are on NtClose's trip");
+    }
 }

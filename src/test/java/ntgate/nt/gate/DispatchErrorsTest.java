@@ -155,7 +155,7 @@ class DispatchErrorsTest {
         int[] unexpectedRange = {0}, flushes = {0};
         p.at(nt(h, "KiSystemServiceRepeat"), cpu -> tableAtEntry.add(k32(h, thread(h) + KT_SERVICE_TABLE)));
         p.at(nt(h, "KiBBTUnexpectedRange"), cpu -> unexpectedRange[0]++);
-        p.at(nt(h, "NtGdiFlush"), cpu -> tableInService.add(k32(h, thread(h) + KT_SERVICE_TABLE)));
+        p.at(win32k(h, "NtGdiFlush"), cpu -> tableInService.add(k32(h, thread(h) + KT_SERVICE_TABLE)));
         p.at(nt(h, "KiSystemServiceAccessTeb"), cpu -> {
             if (k32(h, TEB + 0xF70) != 0) flushes[0]++;
         });
@@ -212,7 +212,7 @@ class DispatchErrorsTest {
         p.at(ntdll(h, "KiFastSystemCallRet"), cpu -> {
             if (cpu.st.cpl == 3) kw32(h, pcTeb, TEB);
         });
-        p.at(nt(h, "NtGdiFlush"), cpu -> bodies[0]++);
+        p.at(win32k(h, "NtGdiFlush"), cpu -> bodies[0]++);
         assertEquals(NtSystem.End.EXITED, p.runAll());
         assertEquals(0, h.exitStatus());
         assertEquals(STATUS_SUCCESS, h.u32(h.symbol("s1")));

@@ -86,6 +86,10 @@ final class Gate {
         return h.sys.ntdllSymbol(name);
     }
 
+    static int win32k(NtHarness h, String name) {
+        return (int) (long) h.sys.win32k.symbols().get(name);
+    }
+
     /** What kind of control transfer an instruction is, from its bytes. */
     enum Kind { SYSENTER, SYSEXIT, IRETD, INT2E, JMP_EDX, OTHER }
 

@@ -35,29 +35,29 @@ class AsmSectionProtectionTest {
                 start:
                     push ro
                     call NtQuerySystemTime
-                    mov [st0], eax
+                    mov [status0], eax
                     push rw
                     call NtQuerySystemTime
-                    mov [st1], eax
+                    mov [status1], eax
                     push zero
                     call NtQuerySystemTime
-                    mov [st2], eax
+                    mov [status2], eax
                     mov eax, [ro]               ; .rdata is readable
                     ret
                 section .rdata
                 ro: dd 0x600DF00D, 0
                 section .data
                 rw: dd 0, 0
-                st0: dd -1
-                st1: dd -1
-                st2: dd -1
+                status0: dd -1
+                status1: dd -1
+                status2: dd -1
                 section .bss
                 zero: resd 2
                 """);
         assertEquals(0x600DF00D, h.exitStatus());
-        assertEquals(NtStatus.STATUS_ACCESS_VIOLATION, h.u32(h.symbol("st0")));
-        assertEquals(NtStatus.STATUS_SUCCESS, h.u32(h.symbol("st1")));
-        assertEquals(NtStatus.STATUS_SUCCESS, h.u32(h.symbol("st2")));
+        assertEquals(NtStatus.STATUS_ACCESS_VIOLATION, h.u32(h.symbol("status0")));
+        assertEquals(NtStatus.STATUS_SUCCESS, h.u32(h.symbol("status1")));
+        assertEquals(NtStatus.STATUS_SUCCESS, h.u32(h.symbol("status2")));
     }
 
     @Test
