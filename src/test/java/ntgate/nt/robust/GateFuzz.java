@@ -153,6 +153,9 @@ final class GateFuzz {
     private NtSystem sys;
     private int checkpoint, buf, bufEnd, roPage, codePage, textStart;
     private long resumeAt = -1;
+    /** ntdll!KiUserApcDispatcher, and how often a user APC entered it (its NtContinue is one more system call). */
+    private int apcDispatcher;
+    private long apcEntries;
     // Baselines of the kernel state seen from user mode.
     private int esp0, trapFrame, previousMode, exceptionList, thread, prcbCalls;
     private int tableLimit0, tableLimit1, tableLimit2, tableLimit3;
@@ -203,10 +206,12 @@ final class GateFuzz {
         roPage = h.symbol("ro_page");
         codePage = h.symbol("code_page");
         textStart = h.symbol("start");
+        apcDispatcher = sys.ntdllSymbol("KiUserApcDispatcher");
         resumeAt = -1;
         sys.cpu.setHooks(new CpuHooks() {
             @Override
             public boolean beforeInsn(Cpu cpu, Insn insn) {
+                if (cpu.st.eip == apcDispatcher) apcEntries++;
                 return cpu.st.eip != checkpoint || cpu.icount == resumeAt;
             }
 
@@ -345,6 +350,7 @@ final class GateFuzz {
         lastCase = String.format("call %s eax=%08X edx=%08X esp=%08X", int2e ? "INT 2Eh" : "SYSENTER", number, edx, base);
         int before = prcbSystemCalls();
         int tfBefore = kget(Layouts.KTHREAD, thread, "TrapFrame");
+        long apcsBefore = apcEntries;
         if (!resume()) return;
         report.calls++;
         if (int2e) report.int2eCalls++;
@@ -358,17 +364,23 @@ final class GateFuzz {
             checkKernelState(null, -1);
             return;
         }
-        checkKernelState(expectInRange ? 1 : 0, prcbSystemCalls() - before);
-        // KTHREAD.TrapFrame comes back from KTRAP_FRAME.Edx (kss70): the previous frame after INT 2Eh, which
-        // saved it there; after SYSENTER whatever that slot held, as on XP (NT-FACTS 5.3 step 12).
-        int tf = kget(Layouts.KTHREAD, thread, "TrapFrame");
-        int frame = kget(Layouts.KTHREAD, thread, "InitialStack") - Nt.INITIAL_TRAP_FRAME_BIAS;
-        if (int2e) check(tf == tfBefore, String.format("KTHREAD.TrapFrame %08X after INT 2Eh, %08X before", tf, tfBefore));
-        else check(tf == kget(Layouts.KTRAP_FRAME, frame, "Edx"), String.format("KTHREAD.TrapFrame %08X is not KTRAP_FRAME.Edx", tf));
-        if (report.failure != null) return;
         int low = number & 0x3FFF;
         boolean setsContext = low == 0x20 || low == 0xD5 || low == 0xB5;   // NtContinue, NtSetContextThread, NtRaiseException
-        if (!setsContext) {
+        // A CONTEXT may resume anywhere (even at another call), and a delivered user APC returns through its own
+        // NtContinue: then the count is only checked from below.
+        boolean more = setsContext || apcEntries != apcsBefore;
+        int delta = prcbSystemCalls() - before;
+        checkKernelState(more ? null : expectInRange ? 1 : 0, delta);
+        check(!more || delta >= (expectInRange ? 1 : 0), "KeSystemCalls went up by " + delta);
+        if (report.failure != null) return;
+        // KTHREAD.TrapFrame comes back from KTRAP_FRAME.Edx (kss70): the previous frame after INT 2Eh, which
+        // saved it there; after SYSENTER whatever that slot held, as on XP (NT-FACTS 5.3 step 12).
+        if (!more) {
+            // (A CONTEXT rewrites KTRAP_FRAME.Edx after NtContinue restored KTHREAD.TrapFrame from it.)
+            int tf = kget(Layouts.KTHREAD, thread, "TrapFrame");
+            int frame = kget(Layouts.KTHREAD, thread, "InitialStack") - Nt.INITIAL_TRAP_FRAME_BIAS;
+            if (int2e) check(tf == tfBefore, String.format("KTHREAD.TrapFrame %08X after INT 2Eh, %08X before", tf, tfBefore));
+            else check(tf == kget(Layouts.KTRAP_FRAME, frame, "Edx"), String.format("KTHREAD.TrapFrame %08X is not KTRAP_FRAME.Edx", tf));
             check(get("r_ebx") == ebx && get("r_esi") == esi && get("r_edi") == edi && get("r_ebp") == ebp,
                     "EBX/ESI/EDI/EBP not preserved");
             int espAfter = int2e ? get("saved_esp") : base;
